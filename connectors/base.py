@@ -1,0 +1,117 @@
+"""What every connector produces and how it fails.
+
+A connector turns one raw source (a Slack export, an mbox, a transcript, an
+API) into `Message` records: plain new text with quoted history split off,
+a UTC timestamp, a stable source id, the author's side and the resolved
+account.  Agents never see Slack or Gmail payloads; this module is the
+boundary.
+
+Errors: `RetriableSourceError` (try again later: 429, 5xx, timeouts) and
+`FatalSourceError` (fix the input or the credentials).  A fault confined to
+one unit of a source (one day file, one mbox message, one transcript) is not
+an error: the connector records a `Skip` and goes on, and ingest reports the
+count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import ClassVar, Iterator, Protocol, runtime_checkable
+
+from connectors.directory import Directory, Side
+
+SOURCES = ("slack", "email", "call")
+
+
+class SourceError(Exception):
+    """A source could not be read.  The message is one line a user can act on."""
+
+
+class RetriableSourceError(SourceError):
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class FatalSourceError(SourceError):
+    """Bad input or credentials: retrying will not help."""
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    source: str                    # "slack" | "email" | "call"
+    source_id: str                 # stable across re-imports of the same data
+    ts: datetime                   # timezone-aware, UTC
+    author: str                    # display name
+    text: str                      # the new text only
+    author_email: str | None = None
+    author_side: Side = "unknown"
+    account_id: str | None = None  # None: no account matched (reported, not stored)
+    quoted: str = ""               # quoted history and signature, kept apart
+    thread_id: str | None = None
+    channel: str | None = None     # Slack channel name, email subject, call title
+    participants: tuple[str, ...] = ()  # emails where known, else names
+    url: str | None = None         # permalink, when the source has one
+    unresolved_hint: str | None = None  # why no account matched: "domain acme.io", "channel #x"
+
+    def __post_init__(self) -> None:
+        if self.ts.tzinfo is None or self.ts.utcoffset() != timedelta(0):
+            raise ValueError(f"Message.ts must be UTC-aware, got {self.ts!r} for {self.source_id}")
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    """A unit of input that was left out, and why (one line)."""
+
+    where: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.reason}"
+
+
+@runtime_checkable
+class Connector(Protocol):
+    name: ClassVar[str]
+
+    def fetch(self, *, since: datetime | None = None) -> Iterator[Message]: ...
+
+
+@dataclass
+class FileConnector:
+    """Base for connectors that read files: a path and the skips they record.
+
+    Subclasses set `name`, implement `sniff` (does this path hold my format,
+    judged by content) and `fetch`.  Constructors do no I/O.
+    """
+
+    name: ClassVar[str] = "file"
+    path: Path
+    directory: Directory
+    skipped: list[Skip] = field(default_factory=list)
+
+    @classmethod
+    def sniff(cls, path: Path) -> bool:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def skip(self, where: str | Path, reason: str) -> None:
+        self.skipped.append(Skip(str(where), " ".join(str(reason).split())))
+
+
+FILE_CONNECTORS: dict[str, type[FileConnector]] = {}
+
+
+def register(cls: type[FileConnector]) -> type[FileConnector]:
+    """Class decorator: make a file connector available to format detection."""
+    FILE_CONNECTORS[cls.name] = cls
+    return cls
+
+
+def to_utc(value: datetime) -> datetime:
+    """Naive datetimes are taken as UTC; aware ones are converted."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
