@@ -44,3 +44,26 @@ class Agent(Protocol):
     name: ClassVar[str]
 
     def assess(self, account: Account, messages: Sequence[Message]) -> list[Signal]: ...
+
+
+def to_signal(verdict: Verdict, message: Message, *, account: Account, agent: str, backend: str) -> Signal:
+    """A verdict on a message, as a signal on the message's account."""
+    return Signal(type=verdict.type, account_id=account.account_id, confidence=verdict.confidence,
+                  evidence=verdict.evidence, ts=message.ts, agent=agent, backend=backend, source=message.source,
+                  message_id=message.source_id, author=message.author, owner=verdict.owner, due=verdict.due)
+
+
+def assess_with(classifier: Classifier, account: Account, messages: Sequence[Message], *, agent: str,
+                types: frozenset[str], customer_only: bool) -> list[Signal]:
+    """The shared body of the message-level agents: classify, keep my types, attach evidence.
+
+    `customer_only` drops verdicts on vendor-side messages: a CSM saying
+    "sorry about the outage" is not the customer's dissatisfaction.
+    """
+    signals = []
+    for message, verdicts in zip(messages, classifier.classify(messages)):
+        if customer_only and message.author_side == "vendor":
+            continue
+        signals.extend(to_signal(v, message, account=account, agent=agent, backend=classifier.name)
+                       for v in verdicts if v.type in types)
+    return signals

@@ -1,0 +1,204 @@
+"""The `groundswell` command line (interface.md's table of commands).
+
+This is an edge: it builds settings and config once, hands them to wiring,
+and turns every expected failure into one line on stderr and exit status 2.
+Commands stay thin; the work lives in `pipeline`, `report` and `demo`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from agents.base import ClassifierError
+from connectors.base import SourceError
+from groundswell import console, pipeline, store
+from groundswell.report import build_report, end_of_day, to_markdown
+from groundswell.settings import Config, ConfigError, Settings, load_config
+from groundswell.wiring import build_agents, build_classifier, build_engine
+
+EXPECTED = (SourceError, ConfigError, ClassifierError, click.BadParameter)
+
+
+class Context:
+    """What every command gets: settings, config, the database URL and consoles."""
+
+    def __init__(self, db: str | None, config_path: Path | None) -> None:
+        self.settings = Settings()
+        self.config: Config = load_config(config_path)
+        self.db_url = db or self.settings.database_url
+        self.out, self.err = console.make_consoles()
+
+    def engine(self) -> Any:
+        return build_engine(self.db_url)
+
+
+def command(fn: Callable[..., None]) -> Callable[..., None]:
+    """Add --db and --config, build the Context, and turn expected errors into exit 2."""
+    @click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
+                  help="TOML config merged over the defaults (default: config/groundswell.toml).")
+    @click.option("--db", default=None, help="Database URL (default: $GROUNDSWELL_DATABASE_URL or sqlite:///groundswell.db).")
+    @functools.wraps(fn)
+    def wrapper(db: str | None, config_path: Path | None, **kwargs: Any) -> None:
+        try:
+            fn(Context(db, config_path), **kwargs)
+        except EXPECTED as exc:
+            fail(str(exc))
+        except SQLAlchemyError as exc:
+            fail(f"database error: {str(getattr(exc, 'orig', None) or exc).strip().splitlines()[0]}")
+    return wrapper
+
+
+def fail(message: str) -> None:
+    click.echo(f"groundswell: {' '.join(message.split())}", err=True)
+    sys.exit(2)
+
+
+def parse_date(value: str | None) -> date:
+    if value is None:
+        return datetime.now(timezone.utc).date()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"--as-of {value!r} is not a date: use YYYY-MM-DD") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="groundswell")
+def main() -> None:
+    """Groundswell: churn and expansion signals from what customers say, turned into NRR and actions."""
+
+
+@main.command()
+@click.option("--out", "out_path", type=click.Path(path_type=Path), default=Path("groundswell-digest.html"),
+              help="Where to write the weekly digest page.")
+@command
+def demo(ctx: Context, out_path: Path) -> None:
+    """Build a fresh database from the bundled sample company and run the whole pipeline offline."""
+    from groundswell.demo import run_demo
+    run_demo(ctx, out_path=out_path)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--accounts", "accounts_csv", type=click.Path(path_type=Path), help="accounts.csv")
+@click.option("--contacts", "contacts_csv", type=click.Path(path_type=Path), help="contacts.csv")
+@click.option("--revenue", "revenue_csv", type=click.Path(path_type=Path), help="revenue.csv")
+@command
+def ingest(ctx: Context, paths: tuple[Path, ...], accounts_csv: Path | None, contacts_csv: Path | None,
+           revenue_csv: Path | None) -> None:
+    """Load Slack exports, mbox/eml email, transcripts and CSVs; the same input twice stores nothing new."""
+    if not paths and not (accounts_csv or contacts_csv or revenue_csv):
+        raise click.BadParameter("give at least one PATH, or --accounts/--contacts/--revenue")
+    engine = ctx.engine()
+    with console.progress(ctx.err, "Ingesting messages") as advance:
+        report = pipeline.ingest(engine, paths=list(paths), accounts_csv=accounts_csv, contacts_csv=contacts_csv,
+                                 revenue_csv=revenue_csv, vendor_domains=ctx.config.vendor.domains, progress=advance)
+    console.print_ingest(ctx.out, ctx.err, report)
+
+
+@main.command()
+@click.option("--backend", type=click.Choice(["local", "llm"]), default="local", show_default=True)
+@click.option("--as-of", "as_of", default=None, help="Date (YYYY-MM-DD) the derived signals are computed at; default today.")
+@command
+def analyze(ctx: Context, backend: str, as_of: str | None) -> None:
+    """Run the agents over messages not yet analysed and recompute derived signals."""
+    day = parse_date(as_of)
+    ctx.out.print(analyze_now(ctx, backend=backend, as_of=day))
+
+
+def analyze_now(ctx: Context, *, backend: str, as_of: date) -> str:
+    engine = ctx.engine()
+    classifier = build_classifier(backend, ctx.settings)
+    agents, multithread = build_agents(classifier, ctx.config)
+    with Session(engine) as session:
+        pending = store.counts(session)["messages"]
+    with console.progress(ctx.err, "Analysing messages", total=pending) as advance:
+        report = pipeline.analyze(engine, classifier=classifier, agents=agents, multithread=multithread,
+                                  as_of=end_of_day(as_of), now=datetime.now(timezone.utc),
+                                  batch_size=ctx.config.analysis.batch_size, progress=advance)
+    with ctx.out.capture() as captured:
+        console.print_analyze(ctx.out, report)
+    return captured.get().rstrip()
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table", show_default=True)
+@click.option("--as-of", "as_of", default=None, help="Score as of this date (YYYY-MM-DD); default today.")
+@click.option("--account", "account_id", default=None, help="Only this account (its id).")
+@command
+def report(ctx: Context, fmt: str, as_of: str | None, account_id: str | None) -> None:
+    """The scored portfolio and the prioritised actions."""
+    engine = ctx.engine()
+    with Session(engine) as session:
+        if account_id and account_id not in {a.account_id for a in store.load_accounts(session)}:
+            raise click.BadParameter(f"no account {account_id!r}: see `groundswell report` for the ids")
+        data = build_report(session, as_of=parse_date(as_of), config=ctx.config, account_id=account_id)
+    if fmt == "json":
+        click.echo(json.dumps(data, ensure_ascii=False))
+    elif fmt == "markdown":
+        click.echo(to_markdown(data), nl=False)
+    else:
+        console.print_report(ctx.out, data)
+
+
+@main.command()
+@click.option("--input", "input_path", default="-", help="JSONL file, or - for stdin.")
+@click.option("--backend", type=click.Choice(["local", "llm"]), default="local", show_default=True)
+@command
+def classify(ctx: Context, input_path: str, backend: str) -> None:
+    """Classify one message per JSONL line and print one JSONL line each, in order. Stores nothing."""
+    from groundswell.classify import classify_lines, read_lines
+    classifier = build_classifier(backend, ctx.settings)
+    for line in classify_lines(classifier, read_lines(input_path)):
+        click.echo(line)
+
+
+@main.command()
+@click.option("--revenue", "revenue_csv", type=click.Path(path_type=Path), help="revenue.csv (else the database)")
+@click.option("--accounts", "accounts_csv", type=click.Path(path_type=Path), help="accounts.csv, for --by")
+@click.option("--start", required=True, help="Start month YYYY-MM")
+@click.option("--end", required=True, help="End month YYYY-MM")
+@click.option("--by", type=click.Choice(["segment", "plan", "csm"]), default=None)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@command
+def nrr(ctx: Context, revenue_csv: Path | None, accounts_csv: Path | None, start: str, end: str,
+        by: str | None, fmt: str) -> None:
+    """Actual NRR, GRR, logo retention and MRR movements of the cohort active in the start month."""
+    from groundswell.retention import nrr_command
+    nrr_command(ctx, revenue_csv=revenue_csv, accounts_csv=accounts_csv, start=start, end=end, by=by, fmt=fmt)
+
+
+@main.command()
+@click.option("--out", "out_path", type=click.Path(path_type=Path), default=Path("groundswell-digest.html"))
+@click.option("--as-of", "as_of", default=None, help="Date (YYYY-MM-DD); default today.")
+@command
+def digest(ctx: Context, out_path: Path, as_of: str | None) -> None:
+    """Write the weekly manager digest as an HTML page."""
+    from groundswell.delivery.digest import render_html
+    with Session(ctx.engine()) as session:
+        data = build_report(session, as_of=parse_date(as_of), config=ctx.config)
+    out_path.write_text(render_html(data), encoding="utf-8")
+    ctx.out.print(f"Wrote the digest to {out_path}")
+
+
+@main.command()
+@command
+def status(ctx: Context) -> None:
+    """What the database holds, and each source's last sync."""
+    from groundswell.tables import SyncStateRow
+    from sqlmodel import select
+    with Session(ctx.engine()) as session:
+        for name, n in store.counts(session).items():
+            ctx.out.print(f"{name:>10}: {n}")
+        for row in session.exec(select(SyncStateRow)):
+            ctx.out.print(f"source {row.source}: last sync {row.last_sync_at:%Y-%m-%d %H:%M} UTC"
+                          f"{', error: ' + row.last_error if row.last_error else ''}")

@@ -1,0 +1,98 @@
+"""What the terminal shows: Rich tables and progress for the CLI's results.
+
+Results go to stdout; progress and warnings to stderr, so `--format json`
+output can be piped.  Rendering only: every figure comes from the report
+object or an ingest/analyze report.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from groundswell.pipeline import AnalyzeReport, IngestReport
+from signals.catalog import BY_ID
+
+
+def make_consoles() -> tuple[Console, Console]:
+    return Console(highlight=False, soft_wrap=False), Console(stderr=True, highlight=False)
+
+
+@contextmanager
+def progress(err: Console, label: str, total: int | None = None) -> Iterator[Any]:
+    """A progress bar (or a counting spinner when the total is unknown) on stderr."""
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+def print_ingest(out: Console, err: Console, r: IngestReport) -> None:
+    sources = ", ".join(f"{n} {s}" for s, n in sorted(r.by_source.items())) or "no messages"
+    out.print(f"Ingested {r.inserted} new message{'s' if r.inserted != 1 else ''} ({sources} read; "
+              f"{r.duplicates} already stored). Accounts {r.accounts}, contacts {r.contacts}, "
+              f"revenue rows {r.revenue} new or changed.")
+    for line in r.unknown_summary():
+        err.print(f"[yellow]Not stored:[/] {line} — add them to accounts.csv (domains or slack_channels) to include them.")
+    if r.noise:
+        err.print("Skipped as noise: " + ", ".join(f"{n} {k}" for k, n in sorted(r.noise.items())) + ".")
+    if r.skipped:
+        err.print(f"[yellow]Skipped {len(r.skipped)} unreadable part{'s' if len(r.skipped) != 1 else ''}:[/]")
+        for skip in r.skipped[:10]:
+            err.print(f"  {skip}")
+        if len(r.skipped) > 10:
+            err.print(f"  … and {len(r.skipped) - 10} more")
+    if r.unrecognised:
+        err.print(f"Ignored {len(r.unrecognised)} file(s) in no known format, e.g. {r.unrecognised[0]}.")
+
+
+def print_analyze(out: Console, r: AnalyzeReport) -> None:
+    kinds = ", ".join(f"{n} {t}" for t, n in r.by_type.most_common()) or "none"
+    out.print(f"Analysed {r.messages} new message{'s' if r.messages != 1 else ''}: {r.signals} new signals; "
+              f"{r.derived} derived signals recomputed. By type: {kinds}.")
+
+
+def print_report(out: Console, report: dict[str, Any], *, top: int | None = None) -> None:
+    print_portfolio(out, report)
+    print_actions(out, report, top=top)
+    table = Table(title="Accounts by MRR at risk", title_justify="left")
+    for col, kw in (("Account", {}), ("MRR", {"justify": "right"}), ("Risk", {"justify": "right"}),
+                    ("Expansion", {"justify": "right"}), ("At risk", {"justify": "right"}),
+                    ("Upside", {"justify": "right"}), ("Renewal", {}), ("Signals", {})):
+        table.add_column(col, **kw)
+    for a in report["accounts"]:
+        p = a["projected"]
+        kinds = ", ".join(sorted({BY_ID[s["type"]].title for s in a["signals"] if s["type"] != "action_item"}))
+        table.add_row(a["name"], f"${a['mrr']:,.0f}", f"{a['risk_score']:.2f}", f"{a['expansion_score']:.2f}",
+                      f"${p['churn_mrr'] + p['contraction_mrr']:,.0f}", f"${p['expansion_mrr']:,.0f}",
+                      a["renewal_date"] or "", kinds or "—")
+    out.print(table)
+
+
+def print_portfolio(out: Console, report: dict[str, Any]) -> None:
+    p = report["portfolio"]
+    out.print(f"[bold]Portfolio as of {report['as_of']}[/]: {p['accounts']} accounts, ${p['start_mrr']:,.0f} MRR")
+    if "trailing_12m" in p:
+        t = p["trailing_12m"]
+        out.print(f"  Actual NRR, trailing 12 months ({t['start']} → {t['end']}): [bold]{t['nrr']}%[/]"
+                  f"  (GRR {t['grr']}%, logo retention {t['logo_retention']}%)")
+    out.print(f"  Projected NRR from today's signals: [bold]{p['projected_nrr']}%[/]  (GRR {p['projected_grr']}%;"
+              f" churn −${p['projected_churn_mrr']:,.0f}, contraction −${p['projected_contraction_mrr']:,.0f},"
+              f" expansion +${p['projected_expansion_mrr']:,.0f})")
+
+
+def print_actions(out: Console, report: dict[str, Any], *, top: int | None = None) -> None:
+    names = {a["account_id"]: a["name"] for a in report["accounts"]}
+    table = Table(title="Prioritised actions", title_justify="left", show_lines=True)
+    for col, kw in (("#", {"justify": "right"}), ("Account", {}), ("Action and evidence", {"ratio": 1}),
+                    ("Impact", {"justify": "right"}), ("Owner", {}), ("Due", {})):
+        table.add_column(col, **kw)
+    for x in report["actions"][:top]:
+        table.add_row(str(x["rank"]), f"{names.get(x['account_id'], x['account_id'])}\n[dim]{x['kind']}[/]",
+                      f"[bold]{x['title']}[/]\n{x['why']}", f"${x['impact_mrr']:,.0f}", x["owner"] or "",
+                      x["due"] or "")
+    out.print(table)

@@ -1,0 +1,95 @@
+"""`groundswell demo`: the bundled sample company, analysed end to end, offline.
+
+The company lives in `groundswell/demo_company/` in the real input formats
+(a Slack export, mbox mailboxes, transcripts, CSVs), so the demo exercises
+exactly the code a real import does.  Its conversations end in October 2026,
+so the demo scores as of 2026-10-31 whatever today's date.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import inspect, text
+from sqlmodel import Session, SQLModel
+
+from groundswell import console, pipeline, store
+from groundswell.delivery.digest import render_html
+from groundswell.report import build_report, end_of_day
+from groundswell.settings import ConfigError
+from groundswell.wiring import build_agents, build_classifier, build_engine
+
+if TYPE_CHECKING:
+    from groundswell.cli import Context
+
+DEMO_AS_OF = date(2026, 10, 31)
+MARKER = "demo"
+
+
+def run_demo(ctx: "Context", *, out_path: Path) -> None:
+    engine = _fresh_engine(ctx.db_url)
+    with resources.as_file(resources.files("groundswell") / "demo_company") as company:
+        with console.progress(ctx.err, "Ingesting the demo company") as advance:
+            ingested = pipeline.ingest(engine, paths=[company], vendor_domains=ctx.config.vendor.domains,
+                                       progress=advance)
+    console.print_ingest(ctx.out, ctx.err, ingested)
+    classifier = build_classifier("local", ctx.settings)
+    agents, multithread = build_agents(classifier, ctx.config)
+    now = datetime.now(timezone.utc)
+    analysed = pipeline.analyze(engine, classifier=classifier, agents=agents, multithread=multithread,
+                                as_of=end_of_day(DEMO_AS_OF), now=now, batch_size=ctx.config.analysis.batch_size)
+    console.print_analyze(ctx.out, analysed)
+    with Session(engine) as session, session.begin():
+        store.record_sync(session, source=MARKER, at=now, counts={"messages": ingested.inserted})
+    with Session(engine) as session:
+        report = build_report(session, as_of=DEMO_AS_OF, config=ctx.config)
+    ctx.out.print()
+    console.print_portfolio(ctx.out, report)
+    console.print_actions(ctx.out, report, top=10)
+    out_path.write_text(render_html(report), encoding="utf-8")
+    ctx.out.print(f"\nWrote the weekly digest to {out_path}. Explore further with "
+                  f"`groundswell report --as-of {DEMO_AS_OF}` (add --format json or --account ID).")
+
+
+def _fresh_engine(url: str):
+    """The demo's database, emptied if an earlier demo made it; never someone's real data."""
+    path = _sqlite_file(url)
+    if path is not None and path.exists() and _is_demo(url):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    engine = build_engine(url)
+    with Session(engine) as session:
+        holds = store.counts(session)
+    if holds["messages"] or holds["accounts"]:
+        if not _is_demo(url):
+            raise ConfigError(f"the database at {url} already holds data: run the demo in another directory "
+                              "or pass --db sqlite:///demo.db")
+        _drop_all(engine)
+        engine = build_engine(url)
+    return engine
+
+
+def _is_demo(url: str) -> bool:
+    engine = store.make_engine(url)
+    try:
+        if "sync_state" not in inspect(engine).get_table_names():
+            return False
+        with engine.connect() as conn:
+            return conn.execute(text("SELECT 1 FROM sync_state WHERE source = :s"), {"s": MARKER}).first() is not None
+    finally:
+        engine.dispose()
+
+
+def _drop_all(engine) -> None:
+    SQLModel.metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+
+
+def _sqlite_file(url: str) -> Path | None:
+    prefix = "sqlite:///"
+    return Path(url[len(prefix):]) if url.startswith(prefix) and url != "sqlite:///:memory:" else None

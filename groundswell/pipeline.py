@@ -1,0 +1,203 @@
+"""The jobs: ingest files, analyse new messages, score the portfolio.
+
+Each job takes its dependencies and `now`/`as_of` explicitly so it can run
+from the CLI, the scheduler or a test alike.  Ingest is all-or-nothing: the
+CSVs are read and validated before anything is written, and every write of
+one ingest happens in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from agents.base import Agent, Classifier
+from agents.classifiers.memo import MemoClassifier
+from agents.multithread import MultithreadAgent
+from connectors import csv_crm
+from connectors.base import FatalSourceError, FileConnector, Message, Skip
+from connectors.directory import Directory
+from connectors.discovery import Discovery, Found, discover
+from groundswell import store
+from signals.portfolio import Account, Contact, Signal
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class IngestReport:
+    inserted: int = 0
+    seen: int = 0
+    accounts: int = 0
+    contacts: int = 0
+    revenue: int = 0
+    by_source: Counter = field(default_factory=Counter)
+    unresolved: Counter = field(default_factory=Counter)  # hint ("domain x.io") -> messages
+    skipped: list[Skip] = field(default_factory=list)
+    noise: Counter = field(default_factory=Counter)
+    unrecognised: list[Path] = field(default_factory=list)
+
+    @property
+    def duplicates(self) -> int:
+        return self.seen - self.inserted
+
+    def unknown_summary(self) -> list[str]:
+        """'37 messages from 4 unknown domains: a.io (20), …' — one line per kind of miss."""
+        lines = []
+        for kind, label in (("domain", "unknown domain"), ("channel", "unmapped Slack channel"),
+                            ("call", "call with no known participant"), ("no", "message with no customer address")):
+            hits = {h.split(" ", 1)[-1]: n for h, n in self.unresolved.items() if h.split(" ", 1)[0] == kind}
+            if hits:
+                total, top = sum(hits.values()), sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))
+                named = ", ".join(f"{k} ({n})" for k, n in top[:5]) + (", …" if len(top) > 5 else "")
+                lines.append(f"{total} message{'s' if total != 1 else ''} from {len(hits)} {label}"
+                             f"{'s' if len(hits) != 1 else ''}: {named}" if kind != "no"
+                             else f"{total} {label}{'s' if total != 1 else ''}")
+        return lines
+
+
+def ingest(engine: Engine, *, paths: Sequence[Path], accounts_csv: Path | None = None,
+           contacts_csv: Path | None = None, revenue_csv: Path | None = None,
+           vendor_domains: Iterable[str] = (), progress: Progress | None = None) -> IngestReport:
+    """Load everything in `paths` (and the CSVs) in one transaction; raises FatalSourceError on bad input."""
+    found = discover(paths)
+    for kind, extra in (("accounts", accounts_csv), ("contacts", contacts_csv), ("revenue", revenue_csv)):
+        if extra is not None:
+            found.tables[kind].insert(0, _checked_csv(extra, kind))
+    if found.empty:
+        raise FatalSourceError(f"nothing to ingest in {', '.join(map(str, paths))}: no Slack export, email, "
+                               "transcript or accounts/contacts/revenue CSV found")
+    accounts = [a for p in found.tables["accounts"] for a in csv_crm.read_accounts(p)]
+    contacts = [c for p in found.tables["contacts"] for c in csv_crm.read_contacts(p)]
+    revenue = [r for p in found.tables["revenue"] for r in csv_crm.read_revenue(p)]
+    report = IngestReport(unrecognised=found.unrecognised)
+    with Session(engine) as session, session.begin():
+        directory = _load_directory(session, accounts, contacts, vendor_domains, report)
+        report.revenue = store.upsert_revenue(session, rows=revenue)
+        _ingest_sources(session, found, directory, report, progress)
+    return report
+
+
+def _checked_csv(path: Path, kind: str) -> Path:
+    if not path.is_file():
+        raise FatalSourceError(f"{path}: no such file (given as --{kind})")
+    return path
+
+
+def _load_directory(session: Session, accounts: list[Account], contacts: list[Contact],
+                    vendor_domains: Iterable[str], report: IngestReport) -> Directory:
+    report.accounts = store.upsert_accounts(session, accounts=accounts)
+    known = Directory(accounts=store.load_accounts(session), vendor_domains=frozenset(vendor_domains))
+    resolved = []
+    for c in contacts:
+        if c.account_id and c.account_id not in known.account_ids:
+            raise FatalSourceError(f"contacts: {c.email} names account_id {c.account_id!r}, which is not in "
+                                   "accounts.csv or the database: add the account or fix the id")
+        account_id = c.account_id or known.account_for_domain(c.domain)
+        resolved.append(Contact(c.email, c.name, c.title, account_id, c.slack_user_id, c.role))
+    report.contacts = store.upsert_contacts(session, contacts=resolved)
+    return Directory(accounts=known.accounts, contacts=store.load_contacts(session),
+                     vendor_domains=frozenset(vendor_domains))
+
+
+def _ingest_sources(session: Session, found: Discovery, directory: Directory, report: IngestReport,
+                    progress: Progress | None) -> None:
+    batch: list[Message] = []
+    for item in found.sources:
+        connector = _build(item, directory)
+        for message in connector.fetch():
+            report.seen += 1
+            report.by_source[message.source] += 1
+            if message.account_id is None:
+                report.unresolved[message.unresolved_hint or "no customer address"] += 1
+                continue
+            batch.append(message)
+            if len(batch) >= 2000:
+                _flush(session, batch, report, progress)
+        report.skipped.extend(connector.skipped)
+        report.noise.update(getattr(connector, "noise", {}) or {})
+    _flush(session, batch, report, progress)
+
+
+def _build(item: Found, directory: Directory) -> FileConnector:
+    kwargs = {"path": item.path, "directory": directory}
+    if "root" in getattr(item.connector, "__dataclass_fields__", {}):
+        kwargs["root"] = item.root
+    return item.connector(**kwargs)
+
+
+def _flush(session: Session, batch: list[Message], report: IngestReport, progress: Progress | None) -> None:
+    if batch:
+        inserted = store.insert_messages(session, messages=batch)
+        report.inserted += inserted
+        resolved_count = len(batch)
+        batch.clear()
+        if progress:
+            progress(resolved_count)
+
+
+@dataclass
+class AnalyzeReport:
+    messages: int = 0
+    signals: int = 0
+    derived: int = 0
+    by_type: Counter = field(default_factory=Counter)
+
+
+def analyze(engine: Engine, *, classifier: Classifier, agents: Sequence[Agent], multithread: MultithreadAgent,
+            as_of: datetime, now: datetime, batch_size: int = 2000,
+            progress: Progress | None = None) -> AnalyzeReport:
+    """Run the agents over messages not yet analysed, then recompute the derived signals as of `as_of`."""
+    report = AnalyzeReport()
+    memo = MemoClassifier(inner=classifier)
+    with Session(engine) as session, session.begin():
+        accounts = {a.account_id: a for a in store.load_accounts(session)}
+        for batch in store.unanalyzed_batches(session, size=batch_size):
+            signals = _assess_batch(memo, agents, accounts, [m for _, m in batch])
+            ids = {f"{m.source}:{m.source_id}": i for i, m in batch}
+            report.signals += store.insert_signals(session, signals=signals, message_ids=ids, now=now)
+            report.by_type.update(s.type for s in signals)
+            store.mark_analyzed(session, ids=list(ids.values()), at=now)
+            report.messages += len(batch)
+            if progress:
+                progress(len(batch))
+        derived = _derive(session, multithread, accounts, as_of)
+        store.replace_derived_signals(session, signals=derived, now=now)
+        report.derived = len(derived)
+        report.by_type.update(s.type for s in derived)
+    return report
+
+
+def _assess_batch(memo: MemoClassifier, agents: Sequence[Agent], accounts: dict[str, Account],
+                  messages: list[Message]) -> list[Signal]:
+    memo.prime(messages)
+    per_account: dict[str, list[Message]] = {}
+    for m in messages:
+        per_account.setdefault(m.account_id, []).append(m)
+    signals: list[Signal] = []
+    for account_id, group in per_account.items():
+        for agent in agents:
+            signals.extend(agent.assess(accounts[account_id], group))
+    memo.clear()
+    return signals
+
+
+def _derive(session: Session, multithread: MultithreadAgent, accounts: dict[str, Account],
+            as_of: datetime) -> list[Signal]:
+    activity = store.activity(session, until=as_of)
+    contacts = store.load_contacts(session)
+    by_account: dict[str, list[Contact]] = {}
+    for c in contacts:
+        by_account.setdefault(c.account_id or "", []).append(c)
+    derived = []
+    for account_id, account in accounts.items():
+        if account.mrr > 0 and account_id in activity:
+            derived.extend(multithread.derive(account, activity[account_id], by_account.get(account_id, []),
+                                              as_of=as_of))
+    return derived

@@ -1,0 +1,255 @@
+"""Reading and writing the database: engines, migrations and keyword-only CRUD.
+
+Every write is idempotent: accounts, contacts and revenue are upserted by
+their keys, messages and signals are inserted with ON CONFLICT DO NOTHING
+on their unique keys, so the same import twice stores nothing new.  Bulk
+statements go through SQLAlchemy Core because ingest and analysis handle
+hundreds of thousands of rows.  Callers own the transaction (`Session`),
+which is what makes an import all-or-nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import delete, event, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, create_engine
+
+from connectors.base import Message
+from groundswell.tables import (AccountRow, AlertRow, ContactRow, MessageRow, RevenueRow, SignalRow,
+                                SyncStateRow, TaskRow)
+from signals.portfolio import Account, Contact, Signal
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+CHUNK = 500
+TABLES = {"accounts": AccountRow, "contacts": ContactRow, "revenue": RevenueRow, "messages": MessageRow,
+          "signals": SignalRow, "tasks": TaskRow, "alerts": AlertRow, "sync_state": SyncStateRow}
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; SQLite gets foreign keys, WAL and cross-thread use."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration (a no-op when it is current)."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def _insert(session: Session, model: type) -> Any:
+    dialect = session.get_bind().dialect.name
+    return (postgresql if dialect == "postgresql" else sqlite).insert(model)
+
+
+def _affected(session: Session, stmt: Any) -> int:
+    """Rows an INSERT … ON CONFLICT really wrote (rowcount is unreliable for multi-row inserts on psycopg)."""
+    return len(session.execute(stmt).all())
+
+
+def _chunks(rows: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(rows), size):
+        yield rows[start:start + size]
+
+
+def _upsert(session: Session, model: type, rows: list[dict[str, Any]], keys: list[str]) -> int:
+    """Insert or update by key; returns how many rows were new or actually changed."""
+    changed = 0
+    table = model.__table__
+    for chunk in _chunks(rows):
+        stmt = _insert(session, model).values(list(chunk))
+        columns = {c: stmt.excluded[c] for c in chunk[0] if c not in keys}
+        differs = or_(*[table.c[c].is_distinct_from(stmt.excluded[c]) for c in columns])
+        stmt = stmt.on_conflict_do_update(index_elements=keys, set_=columns, where=differs)
+        changed += _affected(session, stmt.returning(table.c[keys[0]]))
+    return changed
+
+
+# -- accounts, contacts, revenue --------------------------------------------
+def upsert_accounts(session: Session, *, accounts: Iterable[Account]) -> int:
+    rows = [{"account_id": a.account_id, "name": a.name, "mrr": a.mrr, "domains": list(a.domains),
+             "slack_channels": list(a.slack_channels), "csm": a.csm, "segment": a.segment, "plan": a.plan,
+             "renewal_date": a.renewal_date, "attributes": dict(a.attributes)} for a in accounts]
+    return _upsert(session, AccountRow, rows, ["account_id"]) if rows else 0
+
+
+def upsert_contacts(session: Session, *, contacts: Iterable[Contact]) -> int:
+    rows = [{"email": c.email.lower(), "name": c.name, "title": c.title, "account_id": c.account_id,
+             "slack_user_id": c.slack_user_id, "role": c.role} for c in contacts]
+    return _upsert(session, ContactRow, rows, ["email"]) if rows else 0
+
+
+def upsert_revenue(session: Session, *, rows: Iterable[tuple[str, str, float]]) -> int:
+    data = [{"account_id": a, "month": m, "mrr": v} for a, m, v in rows]
+    return _upsert(session, RevenueRow, data, ["account_id", "month"]) if data else 0
+
+
+def load_accounts(session: Session) -> list[Account]:
+    return [Account(account_id=r.account_id, name=r.name, mrr=r.mrr, domains=tuple(r.domains),
+                    slack_channels=tuple(r.slack_channels), csm=r.csm, segment=r.segment, plan=r.plan,
+                    renewal_date=r.renewal_date, attributes=dict(r.attributes))
+            for r in session.scalars(select(AccountRow).order_by(AccountRow.account_id))]
+
+
+def load_contacts(session: Session) -> list[Contact]:
+    return [Contact(email=r.email, name=r.name, title=r.title, account_id=r.account_id,
+                    slack_user_id=r.slack_user_id, role=r.role)
+            for r in session.scalars(select(ContactRow).order_by(ContactRow.email))]
+
+
+def load_revenue(session: Session) -> dict[str, dict[str, float]]:
+    history: dict[str, dict[str, float]] = defaultdict(dict)
+    for account_id, month, mrr in session.execute(select(RevenueRow.account_id, RevenueRow.month, RevenueRow.mrr)):
+        history[account_id][month] = mrr
+    return dict(history)
+
+
+# -- messages ---------------------------------------------------------------
+def insert_messages(session: Session, *, messages: Sequence[Message]) -> int:
+    """Store resolved messages; ones already stored (same source and id) are left alone."""
+    rows = [_message_row(m) for m in messages if m.account_id is not None]
+    inserted = 0
+    for chunk in _chunks(rows):
+        stmt = _insert(session, MessageRow).values(list(chunk)).on_conflict_do_nothing(
+            index_elements=["source", "source_id"])
+        inserted += _affected(session, stmt.returning(MessageRow.id))
+    return inserted
+
+
+def _message_row(m: Message) -> dict[str, Any]:
+    return {"source": m.source, "source_id": m.source_id, "account_id": m.account_id, "author": m.author,
+            "author_email": m.author_email, "author_side": m.author_side, "ts": m.ts, "text": m.text,
+            "quoted": m.quoted, "thread_id": m.thread_id, "channel": m.channel,
+            "participants": list(m.participants), "url": m.url, "analyzed_at": None}
+
+
+def to_message(row: Any) -> Message:
+    return Message(source=row.source, source_id=row.source_id, ts=as_utc(row.ts), author=row.author,
+                   text=row.text, author_email=row.author_email, author_side=row.author_side,
+                   account_id=row.account_id, quoted=row.quoted, thread_id=row.thread_id, channel=row.channel,
+                   participants=tuple(row.participants or ()), url=row.url)
+
+
+def unanalyzed_batches(session: Session, *, size: int = 2000) -> Iterator[list[tuple[int, Message]]]:
+    """Messages not yet analysed, oldest id first, in batches (keyset pagination)."""
+    last = 0
+    while True:
+        rows = session.scalars(select(MessageRow).where(MessageRow.analyzed_at.is_(None), MessageRow.id > last)
+                               .order_by(MessageRow.id).limit(size)).all()
+        if not rows:
+            return
+        last = rows[-1].id
+        yield [(r.id, to_message(r)) for r in rows]
+
+
+def mark_analyzed(session: Session, *, ids: Sequence[int], at: datetime) -> None:
+    for chunk in _chunks(list(ids), 900):
+        session.execute(update(MessageRow).where(MessageRow.id.in_(chunk)).values(analyzed_at=at))
+
+
+def activity(session: Session, *, until: datetime,
+             since: datetime | None = None) -> dict[str, list[tuple[datetime, str, str, str | None]]]:
+    """Per account: (ts, author_side, author, thread_id) of its messages in (since, until], oldest first."""
+    per_account: dict[str, list[tuple[datetime, str, str, str | None]]] = defaultdict(list)
+    query = (select(MessageRow.account_id, MessageRow.ts, MessageRow.author_side, MessageRow.author,
+                    MessageRow.thread_id).where(MessageRow.ts <= until).order_by(MessageRow.ts))
+    if since is not None:
+        query = query.where(MessageRow.ts > since)
+    for account_id, ts, side, author, thread in session.execute(query):
+        per_account[account_id].append((as_utc(ts), side, author, thread))
+    return dict(per_account)
+
+
+# -- signals ----------------------------------------------------------------
+def fingerprint(signal: Signal) -> str:
+    key = "\x1f".join([signal.account_id, signal.type, signal.source or "", signal.message_id or "",
+                       signal.evidence if signal.message_id else ""])
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def insert_signals(session: Session, *, signals: Sequence[Signal], message_ids: dict[str, int],
+                   now: datetime) -> int:
+    """Store signals once each; `message_ids` maps a message's source id to its row id."""
+    rows = [_signal_row(s, message_ids, now) for s in signals]
+    inserted = 0
+    for chunk in _chunks(rows):
+        stmt = _insert(session, SignalRow).values(list(chunk)).on_conflict_do_nothing(index_elements=["fingerprint"])
+        inserted += _affected(session, stmt.returning(SignalRow.id))
+    return inserted
+
+
+def _signal_row(s: Signal, message_ids: dict[str, int], now: datetime) -> dict[str, Any]:
+    return {"fingerprint": fingerprint(s), "type": s.type, "account_id": s.account_id,
+            "message_id": message_ids.get(f"{s.source}:{s.message_id}") if s.message_id else None,
+            "source": s.source, "source_message_id": s.message_id, "confidence": round(s.confidence, 4),
+            "evidence": s.evidence, "ts": s.ts, "author": s.author, "agent": s.agent, "backend": s.backend,
+            "derived": s.message_id is None, "owner": s.owner, "due": s.due, "created_at": now}
+
+
+def replace_derived_signals(session: Session, *, signals: Sequence[Signal], now: datetime) -> None:
+    """Derived signals describe the state as of an analysis: drop the old set, store the new."""
+    session.execute(delete(SignalRow).where(SignalRow.derived.is_(True)))
+    insert_signals(session, signals=signals, message_ids={}, now=now)
+
+
+def load_signals(session: Session, *, until: datetime, account_id: str | None = None) -> list[Signal]:
+    query = select(SignalRow).where(SignalRow.ts <= until).order_by(SignalRow.ts, SignalRow.id)
+    if account_id:
+        query = query.where(SignalRow.account_id == account_id)
+    return [Signal(type=r.type, account_id=r.account_id, confidence=r.confidence, evidence=r.evidence,
+                   ts=as_utc(r.ts), agent=r.agent, backend=r.backend, source=r.source,
+                   message_id=r.source_message_id, author=r.author, owner=r.owner, due=r.due)
+            for r in session.scalars(query)]
+
+
+def message_urls(session: Session, *, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str | None]:
+    wanted = set(keys)
+    if not wanted:
+        return {}
+    ids = {sid for _, sid in wanted}
+    rows = session.execute(select(MessageRow.source, MessageRow.source_id, MessageRow.url)
+                           .where(MessageRow.source_id.in_(ids)))
+    return {(s, i): u for s, i, u in rows if (s, i) in wanted}
+
+
+# -- bookkeeping ------------------------------------------------------------
+def counts(session: Session) -> dict[str, int]:
+    return {name: session.scalar(select(func.count()).select_from(model)) or 0 for name, model in TABLES.items()}
+
+
+def record_sync(session: Session, *, source: str, at: datetime, counts: dict[str, Any],
+                cursor: str | None = None, error: str | None = None) -> None:
+    row = session.get(SyncStateRow, source) or SyncStateRow(source=source)
+    row.last_sync_at, row.last_error, row.counts = at, error, dict(counts)
+    row.cursor = cursor if cursor is not None else row.cursor
+    session.add(row)
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes for timezone columns; they were stored as UTC."""
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)

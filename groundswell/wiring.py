@@ -1,0 +1,58 @@
+"""The one place that builds objects from settings and configuration.
+
+Everything else receives its dependencies; this module decides which
+concrete engine, classifier and agents a command gets.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+from agents.base import Agent, Classifier, ClassifierError
+from agents.classifiers.local import CueClassifier
+from agents.expansion import ExpansionAgent
+from agents.multithread import DEFAULT_SENIOR, MultithreadAgent
+from agents.risk import RiskAgent
+from agents.task import TaskAgent
+from groundswell import store
+from groundswell.settings import Config, ConfigError, Settings
+
+
+def build_engine(url: str) -> Engine:
+    """An engine on `url` with the schema migrated to the newest version."""
+    try:
+        engine = store.make_engine(url)
+        store.migrate(engine)
+    except ArgumentError:
+        raise ConfigError(f"database URL {url!r} is not valid: use sqlite:///path.db or postgresql://user@host/db") from None
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "cannot connect"
+        raise ConfigError(f"cannot open the database at {_redact(url)}: {reason}") from None
+    return engine
+
+
+def _redact(url: str) -> str:
+    """The URL without its password, for messages."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        credentials, host = rest.rsplit("@", 1)
+        return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}" if ":" in credentials else url
+    return url
+
+
+def build_classifier(backend: str, settings: Settings) -> Classifier:
+    if backend == "local":
+        return CueClassifier()
+    if backend == "llm":
+        raise ClassifierError("the llm backend is not part of this release yet: use --backend local")
+    raise ClassifierError(f"unknown backend {backend!r}: use local or llm")
+
+
+def build_agents(classifier: Classifier, config: Config) -> tuple[list[Agent], MultithreadAgent]:
+    a = config.analysis
+    multithread = MultithreadAgent(classifier=classifier, window_days=a.engagement_window_days,
+                                   baseline_days=a.baseline_days, drop_ratio=a.drop_ratio,
+                                   silence_days=a.silence_days,
+                                   senior_titles=tuple(a.senior_titles) or DEFAULT_SENIOR)
+    return [RiskAgent(classifier), ExpansionAgent(classifier), TaskAgent(classifier), multithread], multithread
