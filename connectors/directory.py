@@ -101,13 +101,10 @@ class Directory:
         contact = self.contact(email=author_email, slack_user_id=author_slack_id, name=author_name)
         if contact and contact.account_id in self.account_ids:
             return contact.account_id
-        recipients = list(recipient_emails)
-        for email in (author_email, *recipients):
-            c = self.contact(email=email) if email else None
-            if c and c.account_id in self.account_ids:
-                return c.account_id
-        for email in (author_email, *recipients):
-            if found := self.account_for_domain(email_domain(email)):
+        # The author's identity first, then each recipient's: a customer cc'ing a
+        # colleague filed under another account still writes for their own.
+        for email in (author_email, *recipient_emails):
+            if email and (found := self.account_for_email(email)):
                 return found
         if found := self.account_for_channel(channel):
             return found
@@ -116,10 +113,13 @@ class Directory:
     def unresolved_hint(self, *, emails: Iterable[str | None] = (), channel: str | None = None) -> str:
         """A short key naming why nothing matched, for the unknown-account report."""
         domains = [d for d in (email_domain(e) for e in emails) if d and not self._is_vendor_domain(d)]
-        if domains:
-            return f"domain {domains[0]}"
+        company = [d for d in domains if d not in FREEMAIL]
+        if company:
+            return f"domain {company[0]}"
         if channel:
             return f"channel #{channel.lstrip('#')}"
+        if domains:
+            return f"freemail {domains[0]}"
         return "no customer address"
 
     def _majority_account(self, member_emails: Iterable[str]) -> str | None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from connectors import csv_crm
+from connectors import csv_crm, mbox, slack_export, transcripts  # noqa: F401  (importing registers the formats)
 from connectors.base import FILE_CONNECTORS, FatalSourceError, FileConnector
 
 IGNORED = {".DS_Store", "Thumbs.db", "README.md", "README.txt", "LICENSE", "LICENSE.txt"}

@@ -12,10 +12,14 @@ from typing import Any, Iterator
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.markup import escape
 from rich.table import Table
 
 from groundswell.pipeline import AnalyzeReport, IngestReport
 from signals.catalog import BY_ID
+
+
+KIND_COLOURS = {"save": "red", "protect": "dark_orange", "expand": "green", "multithread": "magenta", "task": "cyan"}
 
 
 def make_consoles() -> tuple[Console, Console]:
@@ -75,7 +79,8 @@ def print_report(out: Console, report: dict[str, Any], *, top: int | None = None
 
 def print_portfolio(out: Console, report: dict[str, Any]) -> None:
     p = report["portfolio"]
-    out.print(f"[bold]Portfolio as of {report['as_of']}[/]: {p['accounts']} accounts, ${p['start_mrr']:,.0f} MRR")
+    out.print(f"[bold]Portfolio as of {report['as_of']}[/]: {p['accounts']} account{'s' if p['accounts'] != 1 else ''}, "
+              f"${p['start_mrr']:,.0f} MRR")
     if "trailing_12m" in p:
         t = p["trailing_12m"]
         out.print(f"  Actual NRR, trailing 12 months ({t['start']} → {t['end']}): [bold]{t['nrr']}%[/]"
@@ -86,13 +91,16 @@ def print_portfolio(out: Console, report: dict[str, Any]) -> None:
 
 
 def print_actions(out: Console, report: dict[str, Any], *, top: int | None = None) -> None:
+    """Actions as cards: readable at any terminal width, evidence quoted in full."""
     names = {a["account_id"]: a["name"] for a in report["accounts"]}
-    table = Table(title="Prioritised actions", title_justify="left", show_lines=True)
-    for col, kw in (("#", {"justify": "right"}), ("Account", {}), ("Action and evidence", {"ratio": 1}),
-                    ("Impact", {"justify": "right"}), ("Owner", {}), ("Due", {})):
-        table.add_column(col, **kw)
+    out.print("\n[bold]Prioritised actions[/]")
+    if not report["actions"]:
+        out.print("  Nothing needs doing: no signals call for action.")
     for x in report["actions"][:top]:
-        table.add_row(str(x["rank"]), f"{names.get(x['account_id'], x['account_id'])}\n[dim]{x['kind']}[/]",
-                      f"[bold]{x['title']}[/]\n{x['why']}", f"${x['impact_mrr']:,.0f}", x["owner"] or "",
-                      x["due"] or "")
-    out.print(table)
+        colour = KIND_COLOURS.get(x["kind"], "white")
+        out.print(f"\n[bold]{x['rank']:>2}. {escape(names.get(x['account_id'], x['account_id']))}[/]  "
+                  f"[{colour}]{x['kind']}[/]  ${x['impact_mrr']:,.0f} at stake  ·  due {x['due'] or '—'}"
+                  f"  ·  {escape(x['owner'] or 'no owner')}")
+        out.print(f"    {escape(x['title'])}", style="bold")
+        for part in x["why"].split("; "):
+            out.print(f"    [dim]▸[/] {escape(part)}")

@@ -51,7 +51,8 @@ class IngestReport:
         """'37 messages from 4 unknown domains: a.io (20), …' — one line per kind of miss."""
         lines = []
         for kind, label in (("domain", "unknown domain"), ("channel", "unmapped Slack channel"),
-                            ("call", "call with no known participant"), ("no", "message with no customer address")):
+                            ("freemail", "personal email domain"), ("call", "call with no known participant"),
+                            ("no", "message with no customer address")):
             hits = {h.split(" ", 1)[-1]: n for h, n in self.unresolved.items() if h.split(" ", 1)[0] == kind}
             if hits:
                 total, top = sum(hits.values()), sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))

@@ -80,7 +80,9 @@ def _portfolio(session: Session, scores: dict[str, AccountScore], as_of: date) -
     history = store.load_revenue(session)
     months = sorted({m for per in history.values() for m in per if m <= f"{as_of:%Y-%m}"})
     if months:
-        trailing = nrr.trailing_twelve_months(history, months[-1]).to_dict()
+        end = nrr.Month.parse(months[-1])
+        # Trailing twelve months, or as much history as there is when it is shorter.
+        trailing = nrr.retention(history, max(end - 12, nrr.Month.parse(months[0])), end).to_dict()
         out["trailing_12m"] = {k: trailing[k] for k in ("start", "end", "nrr", "grr", "logo_retention")}
     return out
 
