@@ -40,6 +40,7 @@ def print_ingest(out: Console, err: Console, r: IngestReport) -> None:
     out.print(f"Ingested {r.inserted} new message{'s' if r.inserted != 1 else ''} ({sources} read; "
               f"{r.duplicates} already stored). Accounts {r.accounts}, contacts {r.contacts}, "
               f"revenue rows {r.revenue} new or changed.")
+    out.file.flush()  # keep stdout and stderr lines in order when both go to one pipe
     for line in r.unknown_summary():
         err.print(f"[yellow]Not stored:[/] {line} — add them to accounts.csv (domains or slack_channels) to include them.")
     if r.noise:

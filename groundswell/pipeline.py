@@ -45,7 +45,8 @@ class IngestReport:
 
     @property
     def duplicates(self) -> int:
-        return self.seen - self.inserted
+        """Messages that matched an account but were stored already."""
+        return self.seen - self.inserted - sum(self.unresolved.values())
 
     def unknown_summary(self) -> list[str]:
         """'37 messages from 4 unknown domains: a.io (20), …' — one line per kind of miss."""
