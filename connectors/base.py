@@ -84,13 +84,17 @@ class FileConnector:
     """Base for connectors that read files: a path and the skips they record.
 
     Subclasses set `name`, implement `sniff` (does this path hold my format,
-    judged by content) and `fetch`.  Constructors do no I/O.
+    judged by content) and `fetch`, which starts by clearing `skipped`.
+    `root` is the folder the user named when `path` was found inside it, so a
+    connector can read meaning from the folders in between (an account id).
+    Constructors do no I/O.
     """
 
     name: ClassVar[str] = "file"
     path: Path
     directory: Directory
     skipped: list[Skip] = field(default_factory=list)
+    root: Path | None = None
 
     @classmethod
     def sniff(cls, path: Path) -> bool:  # pragma: no cover - overridden

@@ -9,6 +9,7 @@ then the domains of the channel's customer members.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable, Literal
@@ -35,6 +36,8 @@ class Directory:
         self._by_domain = {d.lower(): a.account_id for a in self.accounts for d in a.domains}
         self._by_channel = {c.lower().lstrip("#"): a.account_id for a in self.accounts for c in a.slack_channels}
         self._by_name = {a.name.lower(): a.account_id for a in self.accounts}
+        names = sorted((re.escape(n) for n in self._by_name if n), key=len, reverse=True)
+        self._name_pattern = re.compile(r"(?<!\w)(" + "|".join(names) + r")(?!\w)") if names else None
         self._contact_by_email = {c.email.lower(): c for c in self.contacts}
         self._contact_by_slack = {c.slack_user_id: c for c in self.contacts if c.slack_user_id}
         self._contact_by_name = {c.name.lower(): c for c in self.contacts}
@@ -85,14 +88,11 @@ class Directory:
         return self._by_channel.get(channel.lower().lstrip("#")) if channel else None
 
     def account_for_name(self, text: str | None) -> str | None:
-        """An account whose name appears in `text` (a call title), longest name first."""
-        if not text:
+        """An account whose whole name appears in `text` (a call title), longest name first."""
+        if not text or self._name_pattern is None:
             return None
-        lowered = text.lower()
-        for name in sorted(self._by_name, key=len, reverse=True):
-            if name and name in lowered:
-                return self._by_name[name]
-        return None
+        match = self._name_pattern.search(text.lower())
+        return self._by_name[match.group(1)] if match else None
 
     def resolve(self, *, author_email: str | None = None, author_slack_id: str | None = None,
                 author_name: str | None = None, recipient_emails: Iterable[str] = (),
@@ -110,7 +110,8 @@ class Directory:
             return found
         return self._majority_account(member_emails)
 
-    def unresolved_hint(self, *, emails: Iterable[str | None] = (), channel: str | None = None) -> str:
+    def unresolved_hint(self, *, emails: Iterable[str | None] = (), channel: str | None = None,
+                        fallback: str = "no customer address") -> str:
         """A short key naming why nothing matched, for the unknown-account report."""
         domains = [d for d in (email_domain(e) for e in emails) if d and not self._is_vendor_domain(d)]
         company = [d for d in domains if d not in FREEMAIL]
@@ -120,7 +121,7 @@ class Directory:
             return f"channel #{channel.lstrip('#')}"
         if domains:
             return f"freemail {domains[0]}"
-        return "no customer address"
+        return fallback
 
     def _majority_account(self, member_emails: Iterable[str]) -> str | None:
         votes = Counter(a for a in (self.account_for_email(e) for e in member_emails) if a)

@@ -202,3 +202,23 @@ def status(ctx: Context) -> None:
         for row in session.exec(select(SyncStateRow)):
             ctx.out.print(f"source {row.source}: last sync {row.last_sync_at:%Y-%m-%d %H:%M} UTC"
                           f"{', error: ' + row.last_error if row.last_error else ''}")
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Run one refresh (ingest watched folders, analyse) and exit.")
+@command
+def serve(ctx: Context, once: bool) -> None:
+    """The long-running service: re-ingest watched folders, analyse, and write the weekly digest."""
+    import logging
+
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    from groundswell.scheduler import Jobs, run_forever, schedule
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    classifier = build_classifier("local", ctx.settings)
+    agents, multithread = build_agents(classifier, ctx.config)
+    jobs = Jobs(engine=ctx.engine(), classifier=classifier, agents=agents, multithread=multithread, config=ctx.config)
+    if once:
+        jobs.refresh()
+        return
+    run_forever(schedule(BlockingScheduler(), jobs))

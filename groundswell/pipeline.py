@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -26,6 +26,9 @@ from connectors.directory import Directory
 from connectors.discovery import Discovery, Found, discover
 from groundswell import store
 from signals.portfolio import Account, Contact, Signal
+
+if TYPE_CHECKING:
+    from groundswell.settings import Config
 
 Progress = Callable[[int], None]
 
@@ -128,10 +131,7 @@ def _ingest_sources(session: Session, found: Discovery, directory: Directory, re
 
 
 def _build(item: Found, directory: Directory) -> FileConnector:
-    kwargs = {"path": item.path, "directory": directory}
-    if "root" in getattr(item.connector, "__dataclass_fields__", {}):
-        kwargs["root"] = item.root
-    return item.connector(**kwargs)
+    return item.connector(path=item.path, directory=directory, root=item.root)
 
 
 def _flush(session: Session, batch: list[Message], report: IngestReport, progress: Progress | None) -> None:
@@ -203,3 +203,40 @@ def _derive(session: Session, multithread: MultithreadAgent, accounts: dict[str,
             derived.extend(multithread.derive(account, activity[account_id], by_account.get(account_id, []),
                                               as_of=as_of))
     return derived
+
+
+@dataclass
+class RefreshReport:
+    ingested: IngestReport | None
+    analysed: AnalyzeReport
+    errors: list[str] = field(default_factory=list)
+
+
+def refresh(engine: Engine, *, watch: Sequence[Path], classifier: Classifier, agents: Sequence[Agent],
+            multithread: MultithreadAgent, vendor_domains: Iterable[str], now: datetime) -> RefreshReport:
+    """The scheduled job: re-ingest the watched folders (a no-op for files already stored), then analyse.
+
+    A watched folder that is missing or unreadable is reported and skipped; the
+    analysis still runs over whatever is stored.
+    """
+    errors, ingested = [], None
+    present = [p for p in watch if p.exists()]
+    errors += [f"{p}: watched folder does not exist" for p in watch if not p.exists()]
+    if present:
+        try:
+            ingested = ingest(engine, paths=present, vendor_domains=vendor_domains)
+        except FatalSourceError as exc:
+            errors.append(str(exc))
+    analysed = analyze(engine, classifier=classifier, agents=agents, multithread=multithread, as_of=now, now=now)
+    return RefreshReport(ingested=ingested, analysed=analysed, errors=errors)
+
+
+def publish_digest(engine: Engine, *, config: "Config", path: Path, now: datetime) -> Path:
+    """The weekly job: write the digest page for the portfolio as of `now`."""
+    from groundswell.delivery.digest import render_html
+    from groundswell.report import build_report
+    with Session(engine) as session:
+        report = build_report(session, as_of=now.date(), config=config)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_html(report), encoding="utf-8")
+    return path

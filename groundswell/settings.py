@@ -66,12 +66,21 @@ class ActionsConfig(BaseModel):
     limit: int = Field(20, gt=0)
 
 
+class ServeConfig(BaseModel):
+    watch: list[Path] = []
+    refresh_minutes: int = Field(15, gt=0)
+    digest_cron: str = "0 8 * * mon"
+    digest_path: Path = Path("groundswell-digest.html")
+    timezone: str = "UTC"
+
+
 class Config(BaseModel):
     vendor: VendorConfig = VendorConfig()
     analysis: AnalysisConfig = AnalysisConfig()
     scoring: ScoringConfig = ScoringConfig()
     actions: ActionsConfig = ActionsConfig()
     playbooks: dict[str, str] = {}
+    serve: ServeConfig = ServeConfig()
 
 
 def load_config(path: Path | None = None) -> Config:

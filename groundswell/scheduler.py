@@ -1,0 +1,85 @@
+"""`groundswell serve`: APScheduler triggers attached to the pipeline's jobs.
+
+Only wiring of time lives here; the jobs themselves are `pipeline.refresh`
+and `pipeline.publish_digest`, which take `now` explicitly and are tested
+without a clock.  APScheduler 3.x with coalescing, one instance per job, a
+generous misfire grace time (the default of 1 s silently skips late runs)
+and stable job ids.  SIGTERM and SIGINT stop the scheduler after the running
+job finishes.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable, Sequence
+
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.engine import Engine
+
+from agents.base import Agent, Classifier
+from agents.multithread import MultithreadAgent
+from groundswell import pipeline
+from groundswell.settings import Config, ConfigError
+
+log = logging.getLogger("groundswell.serve")
+JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Jobs:
+    """The service's jobs, bound to their dependencies; `clock` supplies `now` at run time."""
+
+    engine: Engine
+    classifier: Classifier
+    agents: Sequence[Agent]
+    multithread: MultithreadAgent
+    config: Config
+    clock: Callable[[], datetime] = utcnow
+
+    def refresh(self) -> None:
+        result = pipeline.refresh(self.engine, watch=self.config.serve.watch, classifier=self.classifier,
+                                  agents=self.agents, multithread=self.multithread,
+                                  vendor_domains=self.config.vendor.domains, now=self.clock())
+        new = result.ingested.inserted if result.ingested else 0
+        log.info("refresh: %d new messages, %d analysed, %d new signals", new, result.analysed.messages,
+                 result.analysed.signals)
+        for error in result.errors:
+            log.warning("refresh: %s", error)
+
+    def weekly_digest(self) -> None:
+        path = pipeline.publish_digest(self.engine, config=self.config, path=self.config.serve.digest_path,
+                                       now=self.clock())
+        log.info("weekly digest written to %s", path)
+
+
+def schedule(scheduler: BaseScheduler, jobs: Jobs) -> BaseScheduler:
+    """Attach the jobs to `scheduler` (not started), with stable ids."""
+    serve = jobs.config.serve
+    try:
+        digest = CronTrigger.from_crontab(serve.digest_cron, timezone=serve.timezone)
+    except (ValueError, LookupError) as exc:
+        raise ConfigError(f"serve.digest_cron {serve.digest_cron!r} or timezone {serve.timezone!r} is invalid: {exc}") from None
+    scheduler.configure(job_defaults=JOB_DEFAULTS, timezone=serve.timezone)
+    scheduler.add_job(jobs.refresh, IntervalTrigger(minutes=serve.refresh_minutes), id="refresh",
+                      replace_existing=True, next_run_time=jobs.clock())
+    scheduler.add_job(jobs.weekly_digest, digest, id="weekly_digest", replace_existing=True)
+    return scheduler
+
+
+def run_forever(scheduler: BaseScheduler) -> None:
+    """Start a blocking scheduler; SIGTERM/SIGINT shut it down after the running job."""
+    def stop(signum: int, _frame: Any) -> None:
+        log.info("received signal %d: shutting down", signum)
+        scheduler.shutdown(wait=False)
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    scheduler.start()
