@@ -1,0 +1,128 @@
+"""The command line as users run it: a real subprocess, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO = REPO / "groundswell" / "demo_company"
+
+
+def run(*args: str, cwd: Path, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("GROUNDSWELL_")} | (env or {})
+    return subprocess.run([sys.executable, "-m", "groundswell", *args], cwd=cwd, input=stdin, text=True,
+                          capture_output=True, env=environment, timeout=300)
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_demo_runs_from_any_directory_and_tells_the_story(tmp_path: Path) -> None:
+    result = run("demo", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Actual NRR" in result.stdout and "Projected NRR" in result.stdout
+    assert "Prioritised actions" in result.stdout and "“" in result.stdout  # quoted evidence
+    page = (tmp_path / "groundswell-digest.html").read_text()
+    assert "<svg" in page and "Top actions" in page
+    again = run("demo", cwd=tmp_path)  # a second demo rebuilds its own database
+    assert again.returncode == 0, again.stderr
+
+
+def test_demo_refuses_to_overwrite_real_data(tmp_path: Path) -> None:
+    (tmp_path / "accounts.csv").write_text("account_id,name,mrr\nA,Acme,100\n")
+    assert run("ingest", "--accounts", "accounts.csv", cwd=tmp_path).returncode == 0
+    assert_one_line_error(run("demo", cwd=tmp_path), "already holds data")
+
+
+def test_ingest_twice_then_report_json(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'g.db'}"
+    first = run("ingest", str(DEMO), "--db", db, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    second = run("ingest", str(DEMO), "--db", db, cwd=tmp_path)
+    assert "Ingested 0 new messages" in second.stdout
+    assert run("analyze", "--as-of", "2026-10-31", "--db", db, cwd=tmp_path).returncode == 0
+    report = json.loads(run("report", "--format", "json", "--as-of", "2026-10-31", "--db", db, cwd=tmp_path).stdout)
+    assert report["as_of"] == "2026-10-31" and report["actions"]
+    one = report["accounts"][0]["account_id"]
+    only = json.loads(run("report", "--format", "json", "--as-of", "2026-10-31", "--account", one, "--db", db,
+                          cwd=tmp_path).stdout)
+    assert [a["account_id"] for a in only["accounts"]] == [one]
+    assert all(x["account_id"] == one for x in only["actions"])
+    markdown = run("report", "--format", "markdown", "--as-of", "2026-10-31", "--db", db, cwd=tmp_path).stdout
+    assert markdown.startswith("# Groundswell report") and "| # | Account |" in markdown
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (("ingest", "missing-folder"), "no such file or directory"),
+    (("ingest",), "give at least one PATH"),
+    (("report", "--as-of", "yesterday"), "is not a date"),
+    (("report", "--account", "NOPE"), "no account 'NOPE'"),
+    (("report", "--db", "nonsense://x"), "database"),
+    (("analyze", "--backend", "llm"), "llm backend"),
+    (("report", "--config", "missing.toml"), "config file missing.toml not found"),
+])
+def test_bad_input_exits_2_with_one_line(tmp_path: Path, args: tuple[str, ...], fragment: str) -> None:
+    assert_one_line_error(run(*args, cwd=tmp_path), fragment)
+
+
+def test_bad_csv_column_is_one_line_and_stores_nothing(tmp_path: Path) -> None:
+    (tmp_path / "accounts.csv").write_text("account_id,name\nA,Acme\n")
+    assert_one_line_error(run("ingest", "--accounts", "accounts.csv", cwd=tmp_path), "missing required column 'mrr'")
+    status = run("status", cwd=tmp_path)
+    assert "accounts: 0" in status.stdout
+
+
+def test_invalid_config_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "bad.toml").write_text("[scoring]\nhalf_life_days = -3\n")
+    assert_one_line_error(run("report", "--config", "bad.toml", cwd=tmp_path), "scoring.half_life_days")
+
+
+def test_classify_prints_one_line_per_input_in_order(tmp_path: Path) -> None:
+    lines = [{"id": f"m{i}", "text": text, "author": "Dana Kim", "author_side": "customer", "ts": "2026-03-02T10:00:00Z"}
+             for i, text in enumerate(["We're not planning to renew in March.", "thanks!", "",
+                                       "I'll send the SOW by Thursday."])]
+    stdin = "\n".join(json.dumps(x) for x in lines) + "\n"
+    result = run("classify", cwd=tmp_path, stdin=stdin)
+    assert result.returncode == 0, result.stderr
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [o["id"] for o in out] == ["m0", "m1", "m2", "m3"]
+    assert out[1]["signals"] == [] and out[2]["signals"] == []
+    for item, source in zip(out, lines):
+        assert all(s["evidence"] in source["text"] for s in item["signals"])
+    action = next(s for s in out[3]["signals"] if s["type"] == "action_item")
+    assert action["owner"] == "Dana Kim" and action["due"] == "2026-03-05"
+    assert not list(tmp_path.glob("*.db"))  # classify stores nothing
+
+
+def test_classify_reads_a_file_and_rejects_a_bad_line(tmp_path: Path) -> None:
+    good = tmp_path / "in.jsonl"
+    good.write_text('{"id": 1, "text": "hello"}\n')
+    assert json.loads(run("classify", "--input", str(good), cwd=tmp_path).stdout) == {"id": 1, "signals": []}
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": 1, "text": "hello"}\n{not json}\n')
+    result = run("classify", "--input", str(bad), cwd=tmp_path)
+    assert_one_line_error(result, "line 2: not valid JSON")
+    assert result.stdout == ""
+
+
+def test_nrr_from_csvs_with_groups(tmp_path: Path) -> None:
+    result = run("nrr", "--revenue", str(DEMO / "revenue.csv"), "--accounts", str(DEMO / "accounts.csv"),
+                 "--start", "2025-11", "--end", "2026-10", "--by", "segment", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert {"start", "end", "starting_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr", "nrr", "grr",
+            "logo_retention", "accounts", "groups"} <= set(data)
+    assert data["grr"] <= 100 and set(data["groups"]) >= {"enterprise"} or data["groups"]
+    assert sum(g["accounts"] for g in data["groups"].values()) == data["accounts"]
