@@ -41,6 +41,8 @@ def print_ingest(out: Console, err: Console, r: IngestReport) -> None:
               f"{r.duplicates} already stored). Accounts {r.accounts}, contacts {r.contacts}, "
               f"revenue rows {r.revenue} new or changed.")
     out.file.flush()  # keep stdout and stderr lines in order when both go to one pipe
+    if internal := r.internal_summary():
+        err.print(f"{internal}.")
     for line in r.unknown_summary():
         err.print(f"[yellow]Not stored:[/] {line} — add them to accounts.csv (domains or slack_channels) to include them.")
     if r.noise:

@@ -51,6 +51,14 @@ class IngestReport:
         """Messages that matched an account but were stored already."""
         return self.seen - self.inserted - sum(self.unresolved.values())
 
+    def internal_summary(self) -> str | None:
+        """Messages in the vendor's own channels: expected, not stored, worth a mention."""
+        hits = {h.split(" ", 1)[1]: n for h, n in self.unresolved.items() if h.startswith("internal ")}
+        if not hits:
+            return None
+        named = ", ".join(f"{k} ({n})" for k, n in sorted(hits.items(), key=lambda kv: (-kv[1], kv[0])))
+        return f"{sum(hits.values())} messages in your own team's channels were left out: {named}"
+
     def unknown_summary(self) -> list[str]:
         """'37 messages from 4 unknown domains: a.io (20), …' — one line per kind of miss."""
         lines = []
