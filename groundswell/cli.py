@@ -101,7 +101,8 @@ def ingest(ctx: Context, paths: tuple[Path, ...], accounts_csv: Path | None, con
     engine = ctx.engine()
     with console.progress(ctx.err, "Ingesting messages") as advance:
         report = pipeline.ingest(engine, paths=list(paths), accounts_csv=accounts_csv, contacts_csv=contacts_csv,
-                                 revenue_csv=revenue_csv, vendor_domains=ctx.config.vendor.domains, progress=advance)
+                                 revenue_csv=revenue_csv, vendor_domains=ctx.config.vendor.domains,
+                                 options=ctx.config.sources, progress=advance)
     console.print_ingest(ctx.out, ctx.err, report)
 
 

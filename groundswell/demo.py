@@ -33,7 +33,7 @@ def run_demo(ctx: "Context", *, out_path: Path) -> None:
     engine = _fresh_engine(ctx.db_url)
     with resources.as_file(resources.files("groundswell") / "demo_company") as company:
         with console.progress(ctx.err, "Ingesting the demo company") as advance:
-            ingested = pipeline.ingest(engine, paths=[company], vendor_domains=ctx.config.vendor.domains,
+            ingested = pipeline.ingest(engine, paths=[company], vendor_domains=ctx.config.vendor.domains, options=ctx.config.sources,
                                        progress=advance)
     console.print_ingest(ctx.out, ctx.err, ingested)
     classifier = build_classifier("local", ctx.settings)

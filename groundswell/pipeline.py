@@ -77,7 +77,8 @@ class IngestReport:
 
 def ingest(engine: Engine, *, paths: Sequence[Path], accounts_csv: Path | None = None,
            contacts_csv: Path | None = None, revenue_csv: Path | None = None,
-           vendor_domains: Iterable[str] = (), progress: Progress | None = None) -> IngestReport:
+           vendor_domains: Iterable[str] = (), options: dict[str, dict] | None = None,
+           progress: Progress | None = None) -> IngestReport:
     """Load everything in `paths` (and the CSVs) in one transaction; raises FatalSourceError on bad input."""
     found = discover(paths)
     for kind, extra in (("accounts", accounts_csv), ("contacts", contacts_csv), ("revenue", revenue_csv)):
@@ -93,7 +94,7 @@ def ingest(engine: Engine, *, paths: Sequence[Path], accounts_csv: Path | None =
     with Session(engine) as session, session.begin():
         directory = _load_directory(session, accounts, contacts, vendor_domains, report)
         report.revenue = store.upsert_revenue(session, rows=revenue)
-        _ingest_sources(session, found, directory, report, progress)
+        _ingest_sources(session, found, directory, report, options or {}, progress)
     return report
 
 
@@ -120,10 +121,10 @@ def _load_directory(session: Session, accounts: list[Account], contacts: list[Co
 
 
 def _ingest_sources(session: Session, found: Discovery, directory: Directory, report: IngestReport,
-                    progress: Progress | None) -> None:
+                    options: dict[str, dict], progress: Progress | None) -> None:
     batch: list[Message] = []
     for item in found.sources:
-        connector = _build(item, directory)
+        connector = _build(item, directory, options.get(item.connector.name, {}))
         for message in connector.fetch():
             report.seen += 1
             report.by_source[message.source] += 1
@@ -138,8 +139,11 @@ def _ingest_sources(session: Session, found: Discovery, directory: Directory, re
     _flush(session, batch, report, progress)
 
 
-def _build(item: Found, directory: Directory) -> FileConnector:
-    return item.connector(path=item.path, directory=directory, root=item.root)
+def _build(item: Found, directory: Directory, options: dict) -> FileConnector:
+    try:
+        return item.connector(path=item.path, directory=directory, root=item.root, **options)
+    except (TypeError, ValueError) as exc:
+        raise FatalSourceError(f"config [sources] {item.connector.name}: {exc}") from None
 
 
 def _flush(session: Session, batch: list[Message], report: IngestReport, progress: Progress | None) -> None:
@@ -221,7 +225,8 @@ class RefreshReport:
 
 
 def refresh(engine: Engine, *, watch: Sequence[Path], classifier: Classifier, agents: Sequence[Agent],
-            multithread: MultithreadAgent, vendor_domains: Iterable[str], now: datetime) -> RefreshReport:
+            multithread: MultithreadAgent, vendor_domains: Iterable[str], now: datetime,
+            options: dict[str, dict] | None = None) -> RefreshReport:
     """The scheduled job: re-ingest the watched folders (a no-op for files already stored), then analyse.
 
     A watched folder that is missing or unreadable is reported and skipped; the
@@ -232,7 +237,7 @@ def refresh(engine: Engine, *, watch: Sequence[Path], classifier: Classifier, ag
     errors += [f"{p}: watched folder does not exist" for p in watch if not p.exists()]
     if present:
         try:
-            ingested = ingest(engine, paths=present, vendor_domains=vendor_domains)
+            ingested = ingest(engine, paths=present, vendor_domains=vendor_domains, options=options)
         except FatalSourceError as exc:
             errors.append(str(exc))
     analysed = analyze(engine, classifier=classifier, agents=agents, multithread=multithread, as_of=now, now=now)

@@ -48,7 +48,8 @@ class Jobs:
     def refresh(self) -> None:
         result = pipeline.refresh(self.engine, watch=self.config.serve.watch, classifier=self.classifier,
                                   agents=self.agents, multithread=self.multithread,
-                                  vendor_domains=self.config.vendor.domains, now=self.clock())
+                                  vendor_domains=self.config.vendor.domains, now=self.clock(),
+                                  options=self.config.sources)
         new = result.ingested.inserted if result.ingested else 0
         log.info("refresh: %d new messages, %d analysed, %d new signals", new, result.analysed.messages,
                  result.analysed.signals)

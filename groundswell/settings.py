@@ -80,6 +80,7 @@ class Config(BaseModel):
     scoring: ScoringConfig = ScoringConfig()
     actions: ActionsConfig = ActionsConfig()
     playbooks: dict[str, str] = {}
+    sources: dict[str, dict[str, Any]] = {}
     serve: ServeConfig = ServeConfig()
 
 

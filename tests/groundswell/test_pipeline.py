@@ -140,3 +140,19 @@ Message-ID: <{mid}@acme.io>
 
 {body}
 """
+
+
+SLACK_SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "public" / "format_samples" / "slack_export_real_hfaran" / "testarchive.zip"
+
+
+@pytest.mark.skipif(not SLACK_SAMPLE.exists(), reason="shared/ format samples not present beside the repo")
+def test_connector_options_come_from_config(engine, tmp_path: Path) -> None:
+    (tmp_path / "accounts.csv").write_text("account_id,name,mrr,slack_channels\nS,Sailor Co,100,traveling-sailor\n")
+    report = pipeline.ingest(engine, paths=[SLACK_SAMPLE], accounts_csv=tmp_path / "accounts.csv",
+                             options={"slack_export": {"permalink_base": "https://sailor.slack.com"}})
+    assert report.inserted == 23
+    with Session(engine) as session:
+        [batch] = list(store.unanalyzed_batches(session))
+    assert all(m.url.startswith("https://sailor.slack.com/archives/") for _, m in batch)
+    with pytest.raises(FatalSourceError, match=r"config \[sources\] slack_export"):
+        pipeline.ingest(engine, paths=[SLACK_SAMPLE], options={"slack_export": {"nonsense": 1}})
