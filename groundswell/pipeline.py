@@ -18,7 +18,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from agents.base import Agent, Classifier
-from agents.classifiers.memo import MemoClassifier
 from agents.multithread import MultithreadAgent
 from connectors import csv_crm
 from connectors.base import FatalSourceError, FileConnector, Message, Skip
@@ -169,11 +168,10 @@ def analyze(engine: Engine, *, classifier: Classifier, agents: Sequence[Agent], 
             progress: Progress | None = None) -> AnalyzeReport:
     """Run the agents over messages not yet analysed, then recompute the derived signals as of `as_of`."""
     report = AnalyzeReport()
-    memo = MemoClassifier(inner=classifier)
     with Session(engine) as session, session.begin():
         accounts = {a.account_id: a for a in store.load_accounts(session)}
         for batch in store.unanalyzed_batches(session, size=batch_size):
-            signals = _assess_batch(memo, agents, accounts, [m for _, m in batch])
+            signals = _assess_batch(classifier, agents, accounts, [m for _, m in batch])
             ids = {f"{m.source}:{m.source_id}": i for i, m in batch}
             report.signals += store.insert_signals(session, signals=signals, message_ids=ids, now=now)
             report.by_type.update(s.type for s in signals)
@@ -188,9 +186,10 @@ def analyze(engine: Engine, *, classifier: Classifier, agents: Sequence[Agent], 
     return report
 
 
-def _assess_batch(memo: MemoClassifier, agents: Sequence[Agent], accounts: dict[str, Account],
+def _assess_batch(classifier: Classifier, agents: Sequence[Agent], accounts: dict[str, Account],
                   messages: list[Message]) -> list[Signal]:
-    memo.prime(messages)
+    # One batched call up front; the agents share this (memoising) classifier, so theirs are free.
+    classifier.classify(messages)
     per_account: dict[str, list[Message]] = {}
     for m in messages:
         per_account.setdefault(m.account_id, []).append(m)
@@ -198,7 +197,6 @@ def _assess_batch(memo: MemoClassifier, agents: Sequence[Agent], accounts: dict[
     for account_id, group in per_account.items():
         for agent in agents:
             signals.extend(agent.assess(accounts[account_id], group))
-    memo.clear()
     return signals
 
 

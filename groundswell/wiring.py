@@ -11,6 +11,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 
 from agents.base import Agent, Classifier, ClassifierError
 from agents.classifiers.local import CueClassifier
+from agents.classifiers.memo import MemoClassifier
 from agents.expansion import ExpansionAgent
 from agents.multithread import DEFAULT_SENIOR, MultithreadAgent
 from agents.risk import RiskAgent
@@ -42,8 +43,9 @@ def _redact(url: str) -> str:
 
 
 def build_classifier(backend: str, settings: Settings) -> Classifier:
+    """The classifier for `backend`, memoised so the agents that share it classify each message once."""
     if backend == "local":
-        return CueClassifier()
+        return MemoClassifier(inner=CueClassifier())
     if backend == "llm":
         raise ClassifierError("the llm backend is not part of this release yet: use --backend local")
     raise ClassifierError(f"unknown backend {backend!r}: use local or llm")

@@ -1,13 +1,15 @@
-"""A classifier wrapper that classifies each message once per batch.
+"""A classifier wrapper that classifies each message once, however many agents ask.
 
-Four agents read the same messages; each asks the classifier.  The pipeline
-primes this wrapper with the whole batch (one batched call to the real
-classifier, which matters for an LLM), and the agents' calls are then served
-from memory.  Messages not primed pass through to the inner classifier.
+Four agents read the same messages and each asks the classifier.  Wiring
+wraps the real classifier in this memo and hands the same object to every
+agent; the pipeline classifies a whole batch first (one batched call, which
+matters for an LLM) and the agents' calls are then served from memory.  The
+memo is bounded: it keeps the most recent `capacity` messages.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -18,20 +20,18 @@ from connectors.base import Message
 @dataclass
 class MemoClassifier:
     inner: Classifier
-    _memo: dict[tuple[str, str], list[Verdict]] = field(default_factory=dict)
+    capacity: int = 20_000
+    _memo: OrderedDict[Message, list[Verdict]] = field(default_factory=OrderedDict)
 
     @property
     def name(self) -> str:
         return self.inner.name
 
-    def prime(self, messages: Sequence[Message]) -> None:
-        todo = [m for m in messages if (m.source, m.source_id) not in self._memo]
-        for message, verdicts in zip(todo, self.inner.classify(todo) if todo else []):
-            self._memo[(message.source, message.source_id)] = verdicts
-
     def classify(self, messages: Sequence[Message]) -> list[list[Verdict]]:
-        self.prime(messages)
-        return [self._memo[(m.source, m.source_id)] for m in messages]
-
-    def clear(self) -> None:
-        self._memo.clear()
+        todo = list(dict.fromkeys(m for m in messages if m not in self._memo))
+        if todo:
+            for message, verdicts in zip(todo, self.inner.classify(todo)):
+                self._memo[message] = verdicts
+            while len(self._memo) > self.capacity:
+                self._memo.popitem(last=False)
+        return [self._memo[m] for m in messages]
