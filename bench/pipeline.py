@@ -113,6 +113,8 @@ def run_once(n: int, db: str | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         generate(data, n)
+        if db:
+            _empty(db)
         engine = build_engine(db or f"sqlite:///{Path(tmp) / 'bench.db'}")
         t0 = time.perf_counter()
         ingested = ingest(engine, paths=[data])
@@ -130,10 +132,24 @@ def run_once(n: int, db: str | None) -> None:
           flush=True)
 
 
+def _empty(db: str) -> None:
+    """A benchmark database starts empty: drop Groundswell's tables (never point this at real data)."""
+    from sqlalchemy import text
+    from sqlmodel import SQLModel
+
+    from groundswell import store, tables  # noqa: F401
+    engine = store.make_engine(db)
+    SQLModel.metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, action="append", help="messages to generate (repeatable)")
-    parser.add_argument("--db", default=None, help="database URL (default: a fresh SQLite file)")
+    parser.add_argument("--db", default=None,
+                        help="database URL (default: a fresh SQLite file); its Groundswell tables are DROPPED first")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     sizes = args.n or [10_000, 100_000]
