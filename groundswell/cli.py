@@ -121,7 +121,7 @@ def analyze_now(ctx: Context, *, backend: str, as_of: date) -> str:
     classifier = build_classifier(backend, ctx.settings)
     agents, multithread = build_agents(classifier, ctx.config)
     with Session(engine) as session:
-        pending = store.counts(session)["messages"]
+        pending = store.pending_count(session)
     with console.progress(ctx.err, "Analysing messages", total=pending) as advance:
         report = pipeline.analyze(engine, classifier=classifier, agents=agents, multithread=multithread,
                                   as_of=end_of_day(as_of), now=datetime.now(timezone.utc),

@@ -173,6 +173,11 @@ def unanalyzed_batches(session: Session, *, size: int = 2000) -> Iterator[list[t
         yield [(r.id, to_message(r)) for r in rows]
 
 
+def pending_count(session: Session) -> int:
+    """Messages stored but not yet analysed."""
+    return session.scalar(select(func.count()).select_from(MessageRow).where(MessageRow.analyzed_at.is_(None))) or 0
+
+
 def mark_analyzed(session: Session, *, ids: Sequence[int], at: datetime) -> None:
     table = MessageRow.__table__
     for chunk in _chunks(list(ids), 900):
