@@ -30,6 +30,9 @@ class Directory:
     accounts: list[Account] = field(default_factory=list)
     contacts: list[Contact] = field(default_factory=list)
     vendor_domains: frozenset[str] = frozenset()
+    # (name, email) pairs seen in earlier messages: lets a call transcript, which
+    # often has only speaker names, place a speaker who has written before.
+    known_people: Iterable[tuple[str, str]] = ()
 
     def __post_init__(self) -> None:
         self.account_ids = {a.account_id for a in self.accounts}
@@ -41,10 +44,23 @@ class Directory:
         self._contact_by_email = {c.email.lower(): c for c in self.contacts}
         self._contact_by_slack = {c.slack_user_id: c for c in self.contacts if c.slack_user_id}
         self._contact_by_name = {c.name.lower(): c for c in self.contacts}
+        self._people: dict[str, str] = {}
+        for name, email in self.known_people:
+            self.learn(name, email)
         csm_domains = {email_domain(a.csm) for a in self.accounts if a.csm}
         self.vendor_domains = frozenset(d.lower() for d in self.vendor_domains) | {d for d in csm_domains if d}
 
     # -- people -------------------------------------------------------------
+    def learn(self, name: str, email: str) -> None:
+        """Remember that `name` writes from `email` (the first address seen wins)."""
+        if name and email and "@" in email:
+            self._people.setdefault(name.strip().lower(), email.lower())
+
+    def email_for(self, name: str) -> str | None:
+        """The address of a person known by name: a contact, else someone seen writing before."""
+        contact = self._contact_by_name.get(name.strip().lower())
+        return contact.email if contact else self._people.get(name.strip().lower())
+
     def contact(self, *, email: str | None = None, slack_user_id: str | None = None,
                 name: str | None = None) -> Contact | None:
         if email and (c := self._contact_by_email.get(email.lower())):
@@ -57,6 +73,8 @@ class Directory:
 
     def side_of(self, *, email: str | None = None, slack_user_id: str | None = None,
                 name: str | None = None) -> Side:
+        if email is None and name and not slack_user_id:
+            email = self.email_for(name)
         domain = email_domain(email)
         if domain and self._is_vendor_domain(domain):
             return "vendor"

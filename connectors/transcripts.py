@@ -199,8 +199,8 @@ def match_emails(call: Call, turns: list[Cue], directory: Directory) -> dict[str
         fits = [e for e in bare if _is_address_of(e, speaker, directory)]
         if len(fits) == 1:
             found[speaker.casefold()] = fits[0]
-        elif not fits and (contact := directory.contact(name=speaker)) is not None:
-            found[speaker.casefold()] = contact.email  # a known contact speaking: their address is theirs
+        elif not fits and (known := directory.email_for(speaker)) is not None:
+            found[speaker.casefold()] = known  # a contact, or someone who has written before
     return found
 
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from groundswell.settings import Config
 
 Progress = Callable[[int], None]
+FETCH_ORDER = {"slack_export": 0, "mbox": 1, "transcripts": 2}
 
 
 @dataclass
@@ -63,14 +64,14 @@ class IngestReport:
         lines = []
         for kind, label in (("domain", "unknown domain"), ("channel", "unmapped Slack channel"),
                             ("freemail", "personal email domain"), ("call", "call with no known participant"),
-                            ("no", "message with no customer address")):
+                            ("no", "no customer address")):
             hits = {h.split(" ", 1)[-1]: n for h, n in self.unresolved.items() if h.split(" ", 1)[0] == kind}
             if hits:
                 total, top = sum(hits.values()), sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))
                 named = ", ".join(f"{k} ({n})" for k, n in top[:5]) + (", …" if len(top) > 5 else "")
                 lines.append(f"{total} message{'s' if total != 1 else ''} from {len(hits)} {label}"
                              f"{'s' if len(hits) != 1 else ''}: {named}" if kind != "no"
-                             else f"{total} {label}{'s' if total != 1 else ''}")
+                             else f"{total} message{'s' if total != 1 else ''} with {label} (only your own staff)")
         return lines
 
 
@@ -116,16 +117,19 @@ def _load_directory(session: Session, accounts: list[Account], contacts: list[Co
         resolved.append(Contact(c.email, c.name, c.title, account_id, c.slack_user_id, c.role))
     report.contacts = store.upsert_contacts(session, contacts=resolved)
     return Directory(accounts=known.accounts, contacts=store.load_contacts(session),
-                     vendor_domains=frozenset(vendor_domains))
+                     vendor_domains=frozenset(vendor_domains), known_people=store.known_people(session))
 
 
 def _ingest_sources(session: Session, found: Discovery, directory: Directory, report: IngestReport,
                     options: dict[str, dict], progress: Progress | None) -> None:
     batch: list[Message] = []
-    for item in found.sources:
+    # Sources with addresses first, so calls can place speakers who wrote in Slack or email.
+    for item in sorted(found.sources, key=lambda f: FETCH_ORDER.get(f.connector.name, 9)):
         connector = _build(item, directory, options.get(item.connector.name, {}))
         for message in connector.fetch():
             report.seen += 1
+            if message.author_email:
+                directory.learn(message.author, message.author_email)
             report.by_source[message.source] += 1
             if message.account_id is None:
                 report.unresolved[message.unresolved_hint or "no customer address"] += 1

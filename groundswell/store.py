@@ -173,6 +173,14 @@ def unanalyzed_batches(session: Session, *, size: int = 2000) -> Iterator[list[t
         yield [(r.id, to_message(r)) for r in rows]
 
 
+def known_people(session: Session) -> list[tuple[str, str]]:
+    """Distinct (author, email) pairs of stored messages, oldest first."""
+    table = MessageRow.__table__
+    query = (select(table.c.author, table.c.author_email).where(table.c.author_email.is_not(None))
+             .group_by(table.c.author, table.c.author_email).order_by(func.min(table.c.id)))
+    return [(a, e) for a, e in session.connection().execute(query)]
+
+
 def pending_count(session: Session) -> int:
     """Messages stored but not yet analysed."""
     return session.scalar(select(func.count()).select_from(MessageRow).where(MessageRow.analyzed_at.is_(None))) or 0

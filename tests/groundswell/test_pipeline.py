@@ -44,7 +44,7 @@ def test_ingesting_the_same_files_twice_stores_nothing_new(engine) -> None:
     assert after_first["accounts"] >= 25 and after_first["contacts"] > 25 and after_first["revenue"] > 200
     second = pipeline.ingest(engine, paths=[DEMO])
     assert second.inserted == 0 and second.accounts == 0 and second.contacts == 0 and second.revenue == 0
-    assert second.duplicates == first.inserted
+    assert second.duplicates == first.inserted + first.duplicates
     assert counts(engine) == after_first
 
 
@@ -53,7 +53,9 @@ def test_unknown_accounts_are_counted_and_reported_not_stored(engine) -> None:
     assert sum(report.unresolved.values()) > 0
     summary = report.unknown_summary()
     assert any("unknown domain" in line for line in summary)
-    assert report.seen == report.inserted + sum(report.unresolved.values())
+    assert report.internal_summary() == "48 messages in your own team's channels were left out: #cs-team (48)"
+    # The only messages neither stored nor unresolved: threads that sit in two CSMs' mailboxes.
+    assert report.duplicates == 3
 
 
 def test_analysis_runs_once_per_message_and_signals_quote_their_messages(engine) -> None:
@@ -156,3 +158,19 @@ def test_connector_options_come_from_config(engine, tmp_path: Path) -> None:
     assert all(m.url.startswith("https://sailor.slack.com/archives/") for _, m in batch)
     with pytest.raises(FatalSourceError, match=r"config \[sources\] slack_export"):
         pipeline.ingest(engine, paths=[SLACK_SAMPLE], options={"slack_export": {"nonsense": 1}})
+
+
+def test_calls_place_speakers_who_wrote_before_even_in_a_later_import(engine, tmp_path: Path) -> None:
+    (tmp_path / "accounts.csv").write_text("account_id,name,mrr,domains,csm\nA,Acme,100,acme.io,csm@vendor.io\n")
+    vendor_mail = EML.replace("From: Dana Kim <dana@acme.io>", "From: Nina Brandt <nina@vendor.io>") \
+                     .replace("To: Maya Ortiz <maya@vendor.io>", "To: Dana Kim <dana@acme.io>")
+    (tmp_path / "nina.eml").write_text(vendor_mail.format(mid="n1", body="Proposal attached."))
+    pipeline.ingest(engine, paths=[tmp_path])
+    calls = tmp_path / "calls" / "A"
+    calls.mkdir(parents=True)
+    (calls / "2026-09-03 sync.txt").write_text("Nina Brandt: Thanks for making time.\nDana Kim: Sure.\n")
+    pipeline.ingest(engine, paths=[tmp_path / "calls"])
+    with Session(engine) as session:
+        [batch] = list(store.unanalyzed_batches(session))
+    sides = {m.author: m.author_side for _, m in batch if m.source == "call"}
+    assert sides["Nina Brandt"] == "vendor"
