@@ -142,4 +142,6 @@ def _median(values: list[float]) -> float | None:
 
 
 def _hours(h: float) -> str:
+    if h < 1:
+        return f"{max(1, round(h * 60))} min"
     return f"{h:.0f}h" if h < 48 else f"{h / 24:.1f} days"

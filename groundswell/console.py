@@ -105,5 +105,5 @@ def print_actions(out: Console, report: dict[str, Any], *, top: int | None = Non
                   f"[{colour}]{x['kind']}[/]  ${x['impact_mrr']:,.0f} at stake  ·  due {x['due'] or '—'}"
                   f"  ·  {escape(x['owner'] or 'no owner')}")
         out.print(f"    {escape(x['title'])}", style="bold")
-        for part in x["why"].split("; "):
+        for part in x["why"].splitlines():
             out.print(f"    [dim]▸[/] {escape(part)}")

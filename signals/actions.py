@@ -125,13 +125,16 @@ def _title(kind: str, account: Account, group: Sequence[Signal], playbooks: Mapp
 
 
 def _why(group: Sequence[Signal]) -> str:
+    """The evidence behind an action, one quoted signal a line, strongest first."""
     parts = []
     for s in group[:3]:
         who = f" — {s.author}" if s.author else ""
         when = f", {s.ts:%d %b}" if s.message_id else ""
         parts.append(f"{BY_ID[s.type].title}: “{_clip(s.evidence, 160)}”{who}{when}")
     more = len(group) - 3
-    return "; ".join(parts) + (f"; and {more} more signal{'s' if more > 1 else ''}" if more > 0 else "")
+    if more > 0:
+        parts.append(f"and {more} more signal{'s' if more > 1 else ''}")
+    return "\n".join(parts)
 
 
 def _clip(text: str, limit: int) -> str:

@@ -83,8 +83,8 @@ def _actions(report: dict[str, Any]) -> str:
     rows = "".join(
         f"<tr><td class=num>{x['rank']}</td><td>{escape(names.get(x['account_id'], x['account_id']))}<br>"
         f"<span class='kind {escape(x['kind'])}'>{escape(x['kind'])}</span></td><td><b>{escape(x['title'])}</b>"
-        f"<blockquote>{escape(x['why'])}</blockquote></td><td class=num>${x['impact_mrr']:,.0f}</td>"
-        f"<td>{escape(x['owner'] or '')}</td><td>{escape(x['due'] or '')}</td></tr>"
+        f"<blockquote>{'<br>'.join(escape(line) for line in x['why'].splitlines())}</blockquote></td><td class=num>${x['impact_mrr']:,.0f}</td>"
+        f"<td>{escape(x['owner'] or '')}</td><td class=num>{escape(x['due'] or '')}</td></tr>"
         for x in report["actions"][:10])
     return ("<table><tr><th>#</th><th>Account</th><th>Action and evidence</th><th class=num>Impact</th>"
             f"<th>Owner</th><th>Due</th></tr>{rows}</table>")
