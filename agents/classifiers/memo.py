@@ -4,7 +4,10 @@ Four agents read the same messages and each asks the classifier.  Wiring
 wraps the real classifier in this memo and hands the same object to every
 agent; the pipeline classifies a whole batch first (one batched call, which
 matters for an LLM) and the agents' calls are then served from memory.  The
-memo is bounded: it keeps the most recent `capacity` messages.
+memo is bounded: it keeps the most recent `capacity` messages.  It is keyed
+by object identity, which is what the pipeline shares and far cheaper than
+hashing whole messages; each entry holds its message, so an id cannot be
+reused while it is remembered.
 """
 
 from __future__ import annotations
@@ -21,17 +24,17 @@ from connectors.base import Message
 class MemoClassifier:
     inner: Classifier
     capacity: int = 20_000
-    _memo: OrderedDict[Message, list[Verdict]] = field(default_factory=OrderedDict)
+    _memo: OrderedDict[int, tuple[Message, list[Verdict]]] = field(default_factory=OrderedDict)
 
     @property
     def name(self) -> str:
         return self.inner.name
 
     def classify(self, messages: Sequence[Message]) -> list[list[Verdict]]:
-        todo = list(dict.fromkeys(m for m in messages if m not in self._memo))
+        todo = list({id(m): m for m in messages if id(m) not in self._memo}.values())
         if todo:
             for message, verdicts in zip(todo, self.inner.classify(todo)):
-                self._memo[message] = verdicts
+                self._memo[id(message)] = (message, verdicts)
             while len(self._memo) > self.capacity:
                 self._memo.popitem(last=False)
-        return [self._memo[m] for m in messages]
+        return [self._memo[id(m)][1] for m in messages]
