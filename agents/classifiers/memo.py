@@ -32,9 +32,9 @@ class MemoClassifier:
 
     def classify(self, messages: Sequence[Message]) -> list[list[Verdict]]:
         todo = list({id(m): m for m in messages if id(m) not in self._memo}.values())
-        if todo:
-            for message, verdicts in zip(todo, self.inner.classify(todo)):
-                self._memo[id(message)] = (message, verdicts)
-            while len(self._memo) > self.capacity:
-                self._memo.popitem(last=False)
-        return [self._memo[id(m)][1] for m in messages]
+        for message, verdicts in zip(todo, self.inner.classify(todo) if todo else []):
+            self._memo[id(message)] = (message, verdicts)
+        results = [self._memo[id(m)][1] for m in messages]
+        while len(self._memo) > self.capacity:
+            self._memo.popitem(last=False)
+        return results
