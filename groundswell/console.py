@@ -44,7 +44,7 @@ def print_ingest(out: Console, err: Console, r: IngestReport) -> None:
     if internal := r.internal_summary():
         err.print(f"{internal}.")
     for line in r.unknown_summary():
-        err.print(f"[yellow]Not stored:[/] {line} — add them to accounts.csv (domains or slack_channels) to include them.")
+        err.print(f"[yellow]Not stored:[/] {escape(line)}.")
     if r.noise:
         err.print("Skipped as noise: " + ", ".join(f"{n} {k}" for k, n in sorted(r.noise.items())) + ".")
     if r.skipped:

@@ -31,6 +31,13 @@ if TYPE_CHECKING:
 
 Progress = Callable[[int], None]
 FETCH_ORDER = {"slack_export": 0, "mbox": 1, "transcripts": 2}
+UNRESOLVED_KINDS = (  # (hint prefix, what, what to do)
+    ("domain", "from unknown domain", "add the domain to accounts.csv to include them"),
+    ("channel", "in unmapped Slack channel", "add the channel to slack_channels in accounts.csv"),
+    ("freemail", "from personal email domain", "add those people to contacts.csv with their account_id"),
+    ("call", "in call with no known participant", "put the file in a folder named by its account_id"),
+    ("no", "with no customer address", "only your own staff wrote them"),
+)
 
 
 @dataclass
@@ -60,18 +67,16 @@ class IngestReport:
         return f"{sum(hits.values())} messages in your own team's channels were left out: {named}"
 
     def unknown_summary(self) -> list[str]:
-        """'37 messages from 4 unknown domains: a.io (20), …' — one line per kind of miss."""
+        """'37 messages from 4 unknown domains: a.io (20), … — what to do', one line per kind of miss."""
         lines = []
-        for kind, label in (("domain", "unknown domain"), ("channel", "unmapped Slack channel"),
-                            ("freemail", "personal email domain"), ("call", "call with no known participant"),
-                            ("no", "no customer address")):
+        for kind, label, remedy in UNRESOLVED_KINDS:
             hits = {h.split(" ", 1)[-1]: n for h, n in self.unresolved.items() if h.split(" ", 1)[0] == kind}
-            if hits:
-                total, top = sum(hits.values()), sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))
-                named = ", ".join(f"{k} ({n})" for k, n in top[:5]) + (", …" if len(top) > 5 else "")
-                lines.append(f"{total} message{'s' if total != 1 else ''} from {len(hits)} {label}"
-                             f"{'s' if len(hits) != 1 else ''}: {named}" if kind != "no"
-                             else f"{total} message{'s' if total != 1 else ''} with {label} (only your own staff)")
+            if not hits:
+                continue
+            total, top = sum(hits.values()), sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))
+            named = ", ".join(f"{k} ({n})" for k, n in top[:5]) + (", …" if len(top) > 5 else "")
+            what = f"{label}{'s' if len(hits) != 1 else ''}: {named}" if kind != "no" else label
+            lines.append(f"{total} message{'s' if total != 1 else ''} {what} — {remedy}")
         return lines
 
 

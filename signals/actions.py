@@ -30,6 +30,7 @@ KIND_OF_TYPE = {
 SUPPORTING_ONLY = {"advocacy"}
 # An open commitment is worth a slice of the account: what dropping it costs in trust.
 TASK_SHARE = 0.05
+STALE_DAYS = {"overdue": 14, "undated": 21}
 
 
 @dataclass(frozen=True)
@@ -57,11 +58,18 @@ def plan_actions(account: Account, score: AccountScore, signals: Sequence[Signal
         if all(s.type in SUPPORTING_ONLY for s in group):
             continue
         if kind == "task":
-            group = [s for s in group if _vendor_owes(s) and (s.due is None or s.due >= as_of.date() - timedelta(days=14))]
+            group = [s for s in group if _vendor_owes(s) and _still_open(s, as_of)]
             if not group:
                 continue
         actions.append(_action(account, score, kind, group, as_of=as_of, playbooks=playbooks, due_days=due_days))
     return actions
+
+
+def _still_open(signal: Signal, as_of: datetime) -> bool:
+    """A commitment is worth chasing until two weeks past its due date, or three weeks after it was made."""
+    if signal.due is not None:
+        return signal.due >= as_of.date() - timedelta(days=STALE_DAYS["overdue"])
+    return (as_of - signal.ts).days <= STALE_DAYS["undated"]
 
 
 def _vendor_owes(signal: Signal) -> bool:

@@ -64,7 +64,7 @@ CATALOG: tuple[SignalType, ...] = (
             r"(?:(?:don't|do\s+not)\s+know\s+)?(?:how|can't|cannot|hard\s+to|struggl\w+\s+to)\s+(?:\S+\s+){0,2}(?:defend|justify)\s+(?:this"
             r"|it|the\s+(?:spend|cost|renewal|contract|tool))\s+internally",
             # ending the contract or account
-            r"(?:cancel|terminat|clos|delet|deactivat|discontinu|shut\w*\s+down|end|remov|get\s+rid\s+of|stop|disabl|quit|inactivat"
+            r"(?<![\w-])(?:cancel|terminat|clos|delet|deactivat|discontinu|shut\w*\s+down|end|remov|get\s+rid\s+of|stop|disabl|quit|inactivat"
             r"|invalidat)\w*"
             r"\s+(?:out\s+|down\s+)?(?:of\s+)?(?:(?:our|my|the|this|an|a|your|all|all\s+of\s+(?:my|our))\s+)?(?:current\s+|whole\s+"
             r"|entire\s+)?"

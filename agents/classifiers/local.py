@@ -304,6 +304,15 @@ def _sentence_at(low: str, pos: int, end: int) -> tuple[int, int]:
     return left, min(ends + [newline if newline >= 0 else end])
 
 
+def _with_context(low: str, span: tuple[int, int]) -> tuple[int, int]:
+    """A sentence too short to stand alone ("Annoying.") is quoted with the one before it."""
+    start, end = span
+    if len(low[start:end].split()) >= 4 or start == 0:
+        return span
+    previous, _ = _sentence_at(low, max(0, start - 2), start)
+    return (previous, end) if low[previous:start].strip() else span
+
+
 def _trimmed(text: str, start: int, end: int, hit: _Hit) -> tuple[int, int]:
     """The (start, end) of the evidence: the sentence, stripped, <= MAX_EVIDENCE chars, holding the hit."""
     stripped = text[start:end]
@@ -384,7 +393,7 @@ class CueClassifier:
             if best is None or score > best[0]:
                 best = (score, span, group, due)
         confidence, span, group, due = best
-        start, stop = _trimmed(low, *span, group[0])
+        start, stop = _trimmed(low, *_with_context(low, span), group[0])
         evidence = message.text[start:stop]
         if not task:
             return Verdict(type_id, confidence, evidence)

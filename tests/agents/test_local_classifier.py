@@ -212,3 +212,13 @@ def test_the_default_catalog_types_are_all_reachable() -> None:
         "My last day is Friday.", "This is unacceptable.", "Can we add 10 more seats?",
         "The finance team wants to use it too.", "We closed our Series B.", "Happy to do a case study.",
         "I'll send the deck tomorrow.") for v in verdicts(text)}
+
+
+def test_a_too_short_sentence_is_quoted_with_the_one_before_it() -> None:
+    [v] = verdicts("The sync broke again overnight. Annoying.")
+    assert (v.type, v.evidence) == ("dissatisfaction", "The sync broke again overnight. Annoying.")
+
+
+def test_co_terminated_agreements_are_not_churn() -> None:
+    assert verdicts("Would a co-terminated agreement covering the other businesses be possible?") == []
+    assert [v.type for v in verdicts("We want to terminate our agreement early.")] == ["churn_intent"]

@@ -61,3 +61,12 @@ def test_rank_orders_by_priority() -> None:
     ranked = rank(actions)
     assert [a.kind for a in ranked] == ["save", "expand"]
     assert rank(actions, limit=1) == ranked[:1]
+
+
+def test_stale_commitments_are_not_chased() -> None:
+    old_undated = Signal("action_item", "A", 0.9, "I'll send the deck", NOW - timedelta(days=30), "task", "local",
+                         source="email", message_id="m9", author="Maya Ortiz", owner="Maya Ortiz")
+    long_overdue = sig("action_item", "can you send the SSO docs by Friday?", n=8, owner="vendor", due=date(2026, 10, 2))
+    assert plan([old_undated, long_overdue]) == []
+    recent_overdue = sig("action_item", "can you send the SSO docs?", n=7, owner="vendor", due=date(2026, 10, 24))
+    assert [a.kind for a in plan([recent_overdue])] == ["task"]
