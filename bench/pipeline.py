@@ -134,14 +134,9 @@ def run_once(n: int, db: str | None) -> None:
 
 def _empty(db: str) -> None:
     """A benchmark database starts empty: drop Groundswell's tables (never point this at real data)."""
-    from sqlalchemy import text
-    from sqlmodel import SQLModel
-
-    from groundswell import store, tables  # noqa: F401
+    from groundswell import store
     engine = store.make_engine(db)
-    SQLModel.metadata.drop_all(engine)
-    with engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    store.drop_schema(engine)
     engine.dispose()
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import inspect, text
-from sqlmodel import Session, SQLModel
+from sqlmodel import Session
 
 from groundswell import console, pipeline, store
 from groundswell.delivery.digest import render_html
@@ -67,7 +67,8 @@ def _fresh_engine(url: str):
         if not _is_demo(url):
             raise ConfigError(f"the database at {url} already holds data: run the demo in another directory "
                               "or pass --db sqlite:///demo.db")
-        _drop_all(engine)
+        store.drop_schema(engine)
+        engine.dispose()
         engine = build_engine(url)
     return engine
 
@@ -81,13 +82,6 @@ def _is_demo(url: str) -> bool:
             return conn.execute(text("SELECT 1 FROM sync_state WHERE source = :s"), {"s": MARKER}).first() is not None
     finally:
         engine.dispose()
-
-
-def _drop_all(engine) -> None:
-    SQLModel.metadata.drop_all(engine)
-    with engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    engine.dispose()
 
 
 def _sqlite_file(url: str) -> Path | None:

@@ -18,10 +18,10 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import delete, event, func, or_, select, update
+from sqlalchemy import delete, event, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
 from connectors.base import Message
 from groundswell.tables import (AccountRow, AlertRow, ContactRow, MessageRow, RevenueRow, SignalRow,
@@ -60,6 +60,13 @@ def migrate(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def drop_schema(engine: Engine) -> None:
+    """Drop every Groundswell table and the migration marker: for the demo's and tests' own databases only."""
+    SQLModel.metadata.drop_all(engine)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
 def _insert(session: Session, model: type) -> Any:

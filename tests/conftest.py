@@ -11,9 +11,6 @@ import os
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
-from sqlmodel import SQLModel
-
 from groundswell import store
 
 REPO = Path(__file__).resolve().parents[1]
@@ -47,9 +44,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 def _reset(url: str) -> None:
     engine = store.make_engine(url)
-    SQLModel.metadata.drop_all(engine)
-    with engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    store.drop_schema(engine)
     engine.dispose()
 
 
