@@ -59,18 +59,7 @@ class MultithreadAgent:
         return [_derived(account, type_, confidence, text, as_of) for type_, confidence, text in filter(None, found)]
 
     def engagement(self, activity: Sequence[Activity], *, as_of: datetime) -> Engagement:
-        start = as_of - timedelta(days=self.window_days)
-        base_start = start - timedelta(days=self.baseline_days)
-        customer = [(ts, who) for ts, side, who, _ in activity if side != "vendor" and ts <= as_of]
-        recent = [(ts, who) for ts, who in customer if ts > start]
-        baseline = [ts for ts, _ in customer if base_start < ts <= start]
-        engaged = tuple(sorted({who for _, who in recent}))
-        latencies = _reply_latencies(activity, as_of)
-        return Engagement(
-            engaged=engaged, recent=len(recent), baseline=len(baseline),
-            last_customer=max((ts for ts, _ in customer), default=None),
-            recent_latency_h=_median([h for ts, h in latencies if ts > start]),
-            baseline_latency_h=_median([h for ts, h in latencies if base_start < ts <= start]))
+        return engagement(activity, as_of=as_of, window_days=self.window_days, baseline_days=self.baseline_days)
 
     def _single_threaded(self, account: Account, stats: Engagement, contacts: Sequence[Contact]) -> Finding | None:
         if not stats.engaged:
@@ -116,6 +105,22 @@ class MultithreadAgent:
         lowered = title.lower()
         return any(word in lowered for word in self.senior_titles)
 
+
+
+def engagement(activity: Sequence[Activity], *, as_of: datetime, window_days: int = 30,
+               baseline_days: int = 60) -> Engagement:
+    """Who at the customer wrote in the trailing window, how much against the baseline, how fast they reply."""
+    start = as_of - timedelta(days=window_days)
+    base_start = start - timedelta(days=baseline_days)
+    customer = [(ts, who) for ts, side, who, _ in activity if side != "vendor" and ts <= as_of]
+    recent = [(ts, who) for ts, who in customer if ts > start]
+    baseline = [ts for ts, _ in customer if base_start < ts <= start]
+    latencies = _reply_latencies(activity, as_of)
+    return Engagement(
+        engaged=tuple(sorted({who for _, who in recent})), recent=len(recent), baseline=len(baseline),
+        last_customer=max((ts for ts, _ in customer), default=None),
+        recent_latency_h=_median([h for ts, h in latencies if ts > start]),
+        baseline_latency_h=_median([h for ts, h in latencies if base_start < ts <= start]))
 
 
 def _derived(account: Account, type_: str, confidence: float, evidence: str, as_of: datetime) -> Signal:

@@ -155,13 +155,13 @@ def _build(item: Found, directory: Directory, options: dict) -> FileConnector:
 
 
 def _flush(session: Session, batch: list[Message], report: IngestReport, progress: Progress | None) -> None:
-    if batch:
-        inserted = store.insert_messages(session, messages=batch)
-        report.inserted += inserted
-        resolved_count = len(batch)
-        batch.clear()
-        if progress:
-            progress(resolved_count)
+    """Store the buffered messages (in the ingest's transaction) and empty the buffer."""
+    if not batch:
+        return
+    report.inserted += store.insert_messages(session, messages=batch)
+    if progress:
+        progress(len(batch))
+    batch.clear()
 
 
 @dataclass

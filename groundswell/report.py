@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from agents.multithread import MultithreadAgent
+from agents.multithread import engagement
 from groundswell import store
 from groundswell.settings import Config
 from signals import nrr
@@ -63,9 +63,8 @@ def build_report(session: Session, *, as_of: date, config: Config, account_id: s
 
 def _engaged_contacts(session: Session, config: Config, until: datetime) -> dict[str, tuple[str, ...]]:
     window = config.analysis.engagement_window_days
-    agent = MultithreadAgent(classifier=None, window_days=window)  # type: ignore[arg-type]  # timing only
     activity = store.activity(session, until=until, since=until - timedelta(days=window))
-    return {acc: agent.engagement(rows, as_of=until).engaged for acc, rows in activity.items()}
+    return {acc: engagement(rows, as_of=until, window_days=window).engaged for acc, rows in activity.items()}
 
 
 def _portfolio(session: Session, scores: dict[str, AccountScore], as_of: date) -> dict[str, Any]:
