@@ -124,5 +124,6 @@ def test_nrr_from_csvs_with_groups(tmp_path: Path) -> None:
     data = json.loads(result.stdout)
     assert {"start", "end", "starting_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr", "nrr", "grr",
             "logo_retention", "accounts", "groups"} <= set(data)
-    assert data["grr"] <= 100 and set(data["groups"]) >= {"enterprise"} or data["groups"]
+    assert data["grr"] <= 100 and data["nrr"] == 99.6  # the demo company's story: churn offset by expansion
+    assert set(data["groups"]) == {"Enterprise", "Mid-Market", "SMB"}
     assert sum(g["accounts"] for g in data["groups"].values()) == data["accounts"]
