@@ -38,7 +38,7 @@ def progress(err: Console, label: str, total: int | None = None) -> Iterator[Any
 def print_ingest(out: Console, err: Console, r: IngestReport) -> None:
     sources = ", ".join(f"{n} {s}" for s, n in sorted(r.by_source.items())) or "no messages"
     out.print(f"Ingested {r.inserted} new message{'s' if r.inserted != 1 else ''} ({sources} read; "
-              f"{r.duplicates} already stored). Accounts {r.accounts}, contacts {r.contacts}, "
+              f"{r.duplicates} duplicate{'s' if r.duplicates != 1 else ''} or already stored). Accounts {r.accounts}, contacts {r.contacts}, "
               f"revenue rows {r.revenue} new or changed.")
     out.file.flush()  # keep stdout and stderr lines in order when both go to one pipe
     if internal := r.internal_summary():
