@@ -15,6 +15,7 @@ count.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -111,6 +112,15 @@ def register(cls: type[FileConnector]) -> type[FileConnector]:
     """Class decorator: make a file connector available to format detection."""
     FILE_CONNECTORS[cls.name] = cls
     return cls
+
+
+def files_under(folder: Path) -> Iterator[Path]:
+    """Every file below `folder`, hidden files and folders left out, in a stable order."""
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            if not name.startswith("."):
+                yield Path(root) / name
 
 
 def to_utc(value: datetime) -> datetime:

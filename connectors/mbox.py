@@ -14,7 +14,6 @@ still load; a file given directly that is not email at all is fatal.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from datetime import datetime
 from email.errors import MessageError
@@ -25,7 +24,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import ClassVar, Iterator
 
-from connectors.base import FatalSourceError, FileConnector, Message, register, to_utc
+from connectors.base import FatalSourceError, FileConnector, Message, files_under, register, to_utc
 from connectors.directory import Directory
 from connectors.email_text import (
     decode_header_value, message_body, message_ids, parse_addresses, split_reply, strip_subject,
@@ -118,11 +117,7 @@ class MboxConnector(FileConnector):
 
 def iter_email_files(folder: Path) -> Iterator[Path]:
     """.mbox and .eml files under `folder`, recursively, skipping hidden entries."""
-    for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if name.lower().endswith(SUFFIXES) and not name.startswith("."):
-                yield Path(root) / name
+    return (path for path in files_under(folder) if path.name.lower().endswith(SUFFIXES))
 
 
 def file_kind(path: Path) -> str | None:

@@ -25,12 +25,12 @@ from typing import ClassVar, Iterator
 
 from connectors.base import FatalSourceError, FileConnector, Message, register, to_utc
 from connectors.directory import Directory, Side
+from connectors.slack_text import SlackMarkup
 
 _TOP = ("channels.json", "users.json")
 _USERS = ("users.json", "org_users.json")
 _CONVERSATIONS = ("channels.json", "groups.json", "mpims.json", "dms.json")
 _DAY_FILE = re.compile(r"^([^/]+)/\d{4}-\d{2}-\d{2}\.json$")
-_MARKUP = re.compile(r"<([^<>]*)>")
 # The subtypes of a person talking; all others (joins, topics, bots, tombstones, pins...) are noise.
 _SPOKEN = frozenset({"", "thread_broadcast", "reply_broadcast", "file_share", "file_comment", "me_message"})
 _HIDDEN = (".", "__MACOSX")
@@ -84,6 +84,23 @@ def _strip_root(files: dict[str, str]) -> dict[str, str]:
     if any(prefix + name in files for name in _TOP):
         return {name[len(prefix):]: key for name, key in files.items()}
     return files
+
+
+def _folder_holds_export(folder: Path) -> bool:
+    """`channels.json` or `users.json` (a JSON list) at the top, or inside its only subfolder."""
+    try:
+        entries = [p for p in folder.iterdir() if not p.name.startswith(_HIDDEN)]
+        roots = [folder, *(entries if len(entries) == 1 and entries[0].is_dir() else ())]
+        return any(_starts_list(root / name) for root in roots for name in _TOP)
+    except OSError:
+        return False
+
+
+def _starts_list(path: Path) -> bool:
+    if not path.is_file():
+        return False
+    with open(path, "rb") as handle:
+        return handle.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"["
 
 
 def _looks_truncated(path: Path) -> bool:
@@ -143,63 +160,6 @@ def _conversation(raw: dict, rel: str) -> _Conversation:
                          tuple(m for m in members if isinstance(m, str)), rel in ("mpims.json", "dms.json"))
 
 
-class _Markup:
-    """Slack mrkdwn and rich_text blocks as plain text, with ids shown as names."""
-
-    def __init__(self, users: dict[str, str], channels: dict[str, str]) -> None:
-        self.users, self.channels = users, channels
-
-    def render(self, text: str) -> str:
-        if "<" in text:
-            text = _MARKUP.sub(self._token, text)
-        if "&" in text:
-            text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-        return text
-
-    def _token(self, match: re.Match[str]) -> str:
-        target, _, label = match.group(1).partition("|")
-        sigil, rest = target[:1], target[1:]
-        if sigil == "@":
-            return "@" + (self.users.get(rest) or label.lstrip("@") or rest)
-        if sigil == "#":
-            return "#" + (label or self.channels.get(rest) or rest)
-        if sigil == "!":
-            command, _, argument = rest.partition("^")
-            if command in ("here", "channel", "everyone"):
-                return "@" + command
-            return label or "@" + (argument.split("^", 1)[0] or command)
-        return label or (target[7:] if target.startswith("mailto:") else target)
-
-    def render_attached(self, raw: dict) -> str:
-        """Text from rich_text/section blocks, else attachments, for messages with an empty `text`."""
-        parts = [self._block(b) for b in raw.get("blocks") or () if isinstance(b, dict)]
-        if not any(parts):
-            parts = [self.render(a.get("text") or a.get("fallback") or "")
-                     for a in raw.get("attachments") or () if isinstance(a, dict)]
-        return "\n".join(p for p in parts if p).strip()
-
-    def _block(self, block: dict) -> str:
-        if block.get("type") == "rich_text":
-            return "\n".join(self._element(e) for e in block.get("elements") or ())
-        text = block.get("text")
-        return self.render(text.get("text") or "") if isinstance(text, dict) else ""
-
-    def _element(self, element: dict) -> str:
-        kind, children = element.get("type"), element.get("elements") or ()
-        if kind == "rich_text_list":
-            return "\n".join("- " + self._element(child) for child in children)
-        if kind in ("rich_text_section", "rich_text_preformatted", "rich_text_quote"):
-            return "".join(self._element(child) for child in children)
-        if kind in ("user", "channel"):
-            ref = element.get(f"{kind}_id", "")
-            return "@" + self.users.get(ref, ref) if kind == "user" else "#" + self.channels.get(ref, ref)
-        if kind == "emoji":
-            return f":{element.get('name', '')}:"
-        if kind in ("broadcast", "usergroup"):
-            return "@" + str(element.get("range") or element.get("usergroup_id") or "")
-        return str(element.get("text") or element.get("url") or element.get("fallback") or "")
-
-
 @dataclass(frozen=True, slots=True)
 class _Channel:
     conversation: _Conversation
@@ -228,7 +188,7 @@ class _Workspace:
         teams = Counter(p.team for p in people if p.team and not p.bot)
         self.team = teams.most_common(1)[0][0] if teams else None
         self.by_folder = {c.id: c for c in conversations} | {c.name: c for c in conversations}
-        self.markup = _Markup({p.user_id: p.name for p in people}, {c.id: c.name for c in conversations})
+        self.markup = SlackMarkup({p.user_id: p.name for p in people}, {c.id: c.name for c in conversations})
         self._sides: dict[tuple[str, str | None], Side] = {}
         self._who: dict[tuple[str, str], _Who] = {}
 
@@ -302,8 +262,11 @@ class SlackExportConnector(FileConnector):
 
     @classmethod
     def sniff(cls, path: Path) -> bool:
+        path = Path(path)
+        if path.is_dir():  # cheap: discovery asks this of every folder it walks
+            return _folder_holds_export(path)
         try:
-            with _opened(Path(path)) as tree:
+            with _opened(path) as tree:
                 return any(rel in tree.files and tree.read(rel, 64).lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"["
                            for rel in _TOP)
         except FatalSourceError:
@@ -377,8 +340,9 @@ class SlackExportConnector(FileConnector):
         subtype = raw.get("subtype") or ""
         comment = raw["comment"] if subtype == "file_comment" and isinstance(raw.get("comment"), dict) else {}
         user_id = comment.get("user") or raw.get("user")
-        if reason := subtype if subtype not in _SPOKEN else None if workspace.human(user_id) else "bot_message":
-            self.noise[reason] += 1
+        noise = subtype if subtype not in _SPOKEN else "" if workspace.human(user_id) else "bot_message"
+        if noise:
+            self.noise[noise] += 1
             return None
         text = str(comment.get("comment") or raw.get("text") or "")
         text = workspace.markup.render(text).strip() if text.strip() else workspace.markup.render_attached(raw)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import ClassVar, Iterator
 
-from connectors.base import FatalSourceError, FileConnector, Message, register, to_utc
+from connectors.base import FatalSourceError, FileConnector, Message, files_under, register, to_utc
 from connectors.directory import Directory, Side
 from connectors.transcript_formats import (
     Call, Cue, TranscriptFormatError, detect_json_shape, looks_like_plain, looks_like_srt,
@@ -53,7 +52,7 @@ class TranscriptConnector(FileConnector):
         """A transcript file, or a folder holding one anywhere below it.  Never raises."""
         try:
             if path.is_dir():
-                return any(_sniff_file(p) for p in _files_under(path))
+                return any(_sniff_file(p) for p in files_under(path))
             return path.is_file() and _sniff_file(path)
         except OSError:
             return False
@@ -63,7 +62,7 @@ class TranscriptConnector(FileConnector):
         if not self.path.exists():
             raise FatalSourceError(f"No such transcript file or folder: {self.path}")
         since = to_utc(since) if since else None
-        files = [self.path] if self.path.is_file() else list(_files_under(self.path))
+        files = [self.path] if self.path.is_file() else list(files_under(self.path))
         for file in files:
             for message in self._file_messages(file):
                 if since is None or message.ts >= since:
@@ -247,15 +246,6 @@ def find_date_in_name(name: str) -> datetime | None:
         except ValueError:
             continue
     return None
-
-
-def _files_under(folder: Path) -> Iterator[Path]:
-    """Files below `folder`, hidden ones left out, in a stable order."""
-    for root, dirs, names in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(names):
-            if not name.startswith("."):
-                yield Path(root) / name
 
 
 def _sniff_file(path: Path) -> bool:

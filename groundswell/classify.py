@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Iterator
 
 from agents.base import Classifier, Verdict
-from connectors.base import FatalSourceError, Message
+from connectors.base import FatalSourceError, Message, to_utc
 
 BATCH = 1000
 SIDES = {"customer", "vendor", "unknown"}
@@ -61,7 +61,7 @@ def _ts(number: int, raw: Any) -> datetime:
         value = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
     except ValueError:
         raise FatalSourceError(f"line {number}: ts {raw!r} is not an ISO 8601 timestamp") from None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return to_utc(value)
 
 
 def classify_lines(classifier: Classifier, lines: Iterable[str]) -> Iterator[str]:

@@ -23,7 +23,7 @@ from connectors.base import SourceError
 from groundswell import console, pipeline, store
 from groundswell.report import build_report, end_of_day, to_markdown
 from groundswell.settings import Config, ConfigError, Settings, load_config
-from groundswell.wiring import build_agents, build_classifier, build_engine
+from groundswell.wiring import build_analysis, build_classifier, build_engine
 
 EXPECTED = (SourceError, ConfigError, ClassifierError, click.BadParameter)
 
@@ -113,22 +113,15 @@ def ingest(ctx: Context, paths: tuple[Path, ...], accounts_csv: Path | None, con
 def analyze(ctx: Context, backend: str, as_of: str | None) -> None:
     """Run the agents over messages not yet analysed and recompute derived signals."""
     day = parse_date(as_of)
-    ctx.out.print(analyze_now(ctx, backend=backend, as_of=day))
-
-
-def analyze_now(ctx: Context, *, backend: str, as_of: date) -> str:
-    engine = ctx.engine()
-    classifier = build_classifier(backend, ctx.settings)
-    agents, multithread = build_agents(classifier, ctx.config)
+    engine, analysis = ctx.engine(), build_analysis(backend, ctx.settings, ctx.config)
     with Session(engine) as session:
         pending = store.pending_count(session)
     with console.progress(ctx.err, "Analysing messages", total=pending) as advance:
-        report = pipeline.analyze(engine, classifier=classifier, agents=agents, multithread=multithread,
-                                  as_of=end_of_day(as_of), now=datetime.now(timezone.utc),
-                                  batch_size=ctx.config.analysis.batch_size, progress=advance)
-    with ctx.out.capture() as captured:
-        console.print_analyze(ctx.out, report)
-    return captured.get().rstrip()
+        report = pipeline.analyze(engine, classifier=analysis.classifier, agents=analysis.agents,
+                                  multithread=analysis.multithread, as_of=end_of_day(day),
+                                  now=datetime.now(timezone.utc), batch_size=ctx.config.analysis.batch_size,
+                                  progress=advance)
+    console.print_analyze(ctx.out, report)
 
 
 @main.command()
@@ -184,11 +177,9 @@ def nrr(ctx: Context, revenue_csv: Path | None, accounts_csv: Path | None, start
 @command
 def digest(ctx: Context, out_path: Path, as_of: str | None) -> None:
     """Write the weekly manager digest as an HTML page."""
-    from groundswell.delivery.digest import render_html
-    with Session(ctx.engine()) as session:
-        data = build_report(session, as_of=parse_date(as_of), config=ctx.config)
-    out_path.write_text(render_html(data), encoding="utf-8")
-    ctx.out.print(f"Wrote the digest to {out_path}")
+    written = pipeline.publish_digest(ctx.engine(), config=ctx.config, path=out_path,
+                                      now=end_of_day(parse_date(as_of)))
+    ctx.out.print(f"Wrote the digest to {written}")
 
 
 @main.command()
@@ -216,9 +207,9 @@ def serve(ctx: Context, once: bool) -> None:
 
     from groundswell.scheduler import Jobs, run_forever, schedule
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    classifier = build_classifier("local", ctx.settings)
-    agents, multithread = build_agents(classifier, ctx.config)
-    jobs = Jobs(engine=ctx.engine(), classifier=classifier, agents=agents, multithread=multithread, config=ctx.config)
+    analysis = build_analysis("local", ctx.settings, ctx.config)
+    jobs = Jobs(engine=ctx.engine(), classifier=analysis.classifier, agents=analysis.agents,
+                multithread=analysis.multithread, config=ctx.config)
     if once:
         jobs.refresh()
         return

@@ -20,7 +20,7 @@ from groundswell import console, pipeline, store
 from groundswell.delivery.digest import render_html
 from groundswell.report import build_report, end_of_day
 from groundswell.settings import ConfigError
-from groundswell.wiring import build_agents, build_classifier, build_engine
+from groundswell.wiring import build_analysis, build_engine
 
 if TYPE_CHECKING:
     from groundswell.cli import Context
@@ -36,11 +36,11 @@ def run_demo(ctx: "Context", *, out_path: Path) -> None:
             ingested = pipeline.ingest(engine, paths=[company], vendor_domains=ctx.config.vendor.domains, options=ctx.config.sources,
                                        progress=advance)
     console.print_ingest(ctx.out, ctx.err, ingested)
-    classifier = build_classifier("local", ctx.settings)
-    agents, multithread = build_agents(classifier, ctx.config)
+    analysis = build_analysis("local", ctx.settings, ctx.config)
     now = datetime.now(timezone.utc)
-    analysed = pipeline.analyze(engine, classifier=classifier, agents=agents, multithread=multithread,
-                                as_of=end_of_day(DEMO_AS_OF), now=now, batch_size=ctx.config.analysis.batch_size)
+    analysed = pipeline.analyze(engine, classifier=analysis.classifier, agents=analysis.agents,
+                                multithread=analysis.multithread, as_of=end_of_day(DEMO_AS_OF), now=now,
+                                batch_size=ctx.config.analysis.batch_size)
     console.print_analyze(ctx.out, analysed)
     with Session(engine) as session, session.begin():
         store.record_sync(session, source=MARKER, at=now, counts={"messages": ingested.inserted})

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -23,13 +23,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
-from connectors.base import Message
+from connectors.base import Message, to_utc
 from groundswell.tables import (AccountRow, AlertRow, ContactRow, MessageRow, RevenueRow, SignalRow,
                                 SyncStateRow, TaskRow)
 from signals.portfolio import Account, Contact, Signal
 
 MIGRATIONS = Path(__file__).with_name("migrations")
-CHUNK = 500
 TABLES = {"accounts": AccountRow, "contacts": ContactRow, "revenue": RevenueRow, "messages": MessageRow,
           "signals": SignalRow, "tasks": TaskRow, "alerts": AlertRow, "sync_state": SyncStateRow}
 
@@ -74,35 +73,27 @@ def _insert(session: Session, model: type) -> Any:
     return (postgresql if dialect == "postgresql" else sqlite).insert(model)
 
 
-def _affected(session: Session, stmt: Any, rows: Sequence[dict[str, Any]] | None = None) -> int:
+def _affected(session: Session, stmt: Any, rows: Sequence[dict[str, Any]]) -> int:
     """Rows an INSERT … ON CONFLICT really wrote, counted from RETURNING.
 
-    rowcount is unreliable for multi-row inserts on psycopg.  With `rows`, the
-    statement runs as executemany on the Core connection, which SQLAlchemy
-    batches into multi-row INSERTs from one cached compilation — far cheaper
-    than compiling a fresh 500-row VALUES clause per chunk.
+    rowcount is unreliable for multi-row inserts on psycopg.  The statement
+    runs as executemany on the Core connection, which SQLAlchemy batches into
+    multi-row INSERTs from one cached compilation — far cheaper than compiling
+    a fresh VALUES clause per chunk.
     """
-    if rows is None:
-        return len(session.execute(stmt).all())
     return len(session.connection().execute(stmt, list(rows)).all())
-
-
-def _chunks(rows: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(rows), size):
-        yield rows[start:start + size]
 
 
 def _upsert(session: Session, model: type, rows: list[dict[str, Any]], keys: list[str]) -> int:
     """Insert or update by key; returns how many rows were new or actually changed."""
-    changed = 0
+    if not rows:
+        return 0
     table = model.__table__
-    for chunk in _chunks(rows):
-        stmt = _insert(session, model).values(list(chunk))
-        columns = {c: stmt.excluded[c] for c in chunk[0] if c not in keys}
-        differs = or_(*[table.c[c].is_distinct_from(stmt.excluded[c]) for c in columns])
-        stmt = stmt.on_conflict_do_update(index_elements=keys, set_=columns, where=differs)
-        changed += _affected(session, stmt.returning(table.c[keys[0]]))
-    return changed
+    stmt = _insert(session, table)
+    columns = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
+    differs = or_(*[table.c[c].is_distinct_from(stmt.excluded[c]) for c in columns])
+    stmt = stmt.on_conflict_do_update(index_elements=keys, set_=columns, where=differs)
+    return _affected(session, stmt.returning(table.c[keys[0]]), rows)
 
 
 # -- accounts, contacts, revenue --------------------------------------------
@@ -110,18 +101,18 @@ def upsert_accounts(session: Session, *, accounts: Iterable[Account]) -> int:
     rows = [{"account_id": a.account_id, "name": a.name, "mrr": a.mrr, "domains": list(a.domains),
              "slack_channels": list(a.slack_channels), "csm": a.csm, "segment": a.segment, "plan": a.plan,
              "renewal_date": a.renewal_date, "attributes": dict(a.attributes)} for a in accounts]
-    return _upsert(session, AccountRow, rows, ["account_id"]) if rows else 0
+    return _upsert(session, AccountRow, rows, ["account_id"])
 
 
 def upsert_contacts(session: Session, *, contacts: Iterable[Contact]) -> int:
     rows = [{"email": c.email.lower(), "name": c.name, "title": c.title, "account_id": c.account_id,
              "slack_user_id": c.slack_user_id, "role": c.role} for c in contacts]
-    return _upsert(session, ContactRow, rows, ["email"]) if rows else 0
+    return _upsert(session, ContactRow, rows, ["email"])
 
 
 def upsert_revenue(session: Session, *, rows: Iterable[tuple[str, str, float]]) -> int:
     data = [{"account_id": a, "month": m, "mrr": v} for a, m, v in rows]
-    return _upsert(session, RevenueRow, data, ["account_id", "month"]) if data else 0
+    return _upsert(session, RevenueRow, data, ["account_id", "month"])
 
 
 def load_accounts(session: Session) -> list[Account]:
@@ -162,7 +153,7 @@ def _message_row(m: Message) -> dict[str, Any]:
 
 
 def to_message(row: Any) -> Message:
-    return Message(source=row.source, source_id=row.source_id, ts=as_utc(row.ts), author=row.author,
+    return Message(source=row.source, source_id=row.source_id, ts=to_utc(row.ts), author=row.author,
                    text=row.text, author_email=row.author_email, author_side=row.author_side,
                    account_id=row.account_id, quoted=row.quoted, thread_id=row.thread_id, channel=row.channel,
                    participants=tuple(row.participants or ()), url=row.url)
@@ -195,7 +186,8 @@ def pending_count(session: Session) -> int:
 
 def mark_analyzed(session: Session, *, ids: Sequence[int], at: datetime) -> None:
     table = MessageRow.__table__
-    for chunk in _chunks(list(ids), 900):
+    for start in range(0, len(ids), 900):  # under SQLite's bound-parameter limit
+        chunk = ids[start:start + 900]
         session.connection().execute(update(table).where(table.c.id.in_(chunk)).values(analyzed_at=at))
 
 
@@ -208,7 +200,7 @@ def activity(session: Session, *, until: datetime,
     if since is not None:
         query = query.where(MessageRow.ts > since)
     for account_id, ts, side, author, thread in session.execute(query):
-        per_account[account_id].append((as_utc(ts), side, author, thread))
+        per_account[account_id].append((to_utc(ts), side, author, thread))
     return dict(per_account)
 
 
@@ -248,7 +240,7 @@ def load_signals(session: Session, *, until: datetime, account_id: str | None = 
     if account_id:
         query = query.where(SignalRow.account_id == account_id)
     return [Signal(type=r.type, account_id=r.account_id, confidence=r.confidence, evidence=r.evidence,
-                   ts=as_utc(r.ts), agent=r.agent, backend=r.backend, source=r.source,
+                   ts=to_utc(r.ts), agent=r.agent, backend=r.backend, source=r.source,
                    message_id=r.source_message_id, author=r.author, owner=r.owner, due=r.due)
             for r in session.scalars(query)]
 
@@ -274,8 +266,3 @@ def record_sync(session: Session, *, source: str, at: datetime, counts: dict[str
     row.last_sync_at, row.last_error, row.counts = at, error, dict(counts)
     row.cursor = cursor if cursor is not None else row.cursor
     session.add(row)
-
-
-def as_utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes for timezone columns; they were stored as UTC."""
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)

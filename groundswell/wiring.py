@@ -6,6 +6,8 @@ concrete engine, classifier and agents a command gets.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, OperationalError
 
@@ -49,6 +51,20 @@ def build_classifier(backend: str, settings: Settings) -> Classifier:
     if backend == "llm":
         raise ClassifierError("the llm backend is not part of this release yet: use --backend local")
     raise ClassifierError(f"unknown backend {backend!r}: use local or llm")
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What `pipeline.analyze` needs: one (memoised) classifier shared by every agent."""
+
+    classifier: Classifier
+    agents: list[Agent]
+    multithread: MultithreadAgent
+
+
+def build_analysis(backend: str, settings: Settings, config: Config) -> Analysis:
+    classifier = build_classifier(backend, settings)
+    return Analysis(classifier, *build_agents(classifier, config))
 
 
 def build_agents(classifier: Classifier, config: Config) -> tuple[list[Agent], MultithreadAgent]:
