@@ -247,11 +247,35 @@ def split_reply(text: str) -> tuple[str, str]:
     between "> " blocks (bottom-posted and inline replies), which is new.
     """
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    is_new = _mark_history(lines)
-    _mark_signature(lines, is_new)
+    is_new = _marked(lines)
     new = "\n".join(line for line, keep in zip(lines, is_new) if keep)
     quoted = "\n".join(line for line, keep in zip(lines, is_new) if not keep)
     return re.sub(r"\n{3,}", "\n\n", new.strip()), quoted.strip()
+
+
+def new_text_spans(text: str) -> list[tuple[int, int]]:
+    """The (start, end) offsets in `text` of the runs of lines `split_reply` keeps as new.
+
+    Classifiers read a message through these spans, so evidence quoted from
+    them is an exact substring of `text` and never of its history.
+    """
+    spans: list[tuple[int, int]] = []
+    lines = text.split("\n")
+    offset = 0
+    for line, keep in zip(lines, _marked([line.rstrip("\r") for line in lines])):
+        end = offset + len(line)
+        if keep and spans and spans[-1][1] == offset - 1:
+            spans[-1] = (spans[-1][0], end)
+        elif keep:
+            spans.append((offset, end))
+        offset = end + 1
+    return spans
+
+
+def _marked(lines: list[str]) -> list[bool]:
+    is_new = _mark_history(lines)
+    _mark_signature(lines, is_new)
+    return is_new
 
 
 def _mark_history(lines: list[str]) -> list[bool]:

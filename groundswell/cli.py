@@ -156,6 +156,49 @@ def classify(ctx: Context, input_path: str, backend: str) -> None:
         click.echo(line)
 
 
+@main.command("eval")
+@click.option("--input", "input_path", required=True, help="Labelled JSONL (the format of dev_messages.jsonl).")
+@click.option("--backend", type=click.Choice(["local", "llm"]), default="local", show_default=True)
+@click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
+              help="A local model file to measure instead of the shipped one.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@command
+def evaluate(ctx: Context, input_path: str, backend: str, model_path: Path | None, fmt: str) -> None:
+    """Precision, recall and F1 per signal type, false positives and reliability against labelled messages."""
+    from groundswell.evaluation import evaluate as run_evaluation
+    from groundswell.training import load_examples
+    examples = load_examples([Path(input_path)])
+    classifier = build_classifier(backend, ctx.settings, model_path=model_path)
+    result = run_evaluation(classifier, examples).to_dict()
+    if fmt == "json":
+        click.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        console.print_evaluation(ctx.out, result)
+
+
+@main.command()
+@click.option("--data", "data_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("training"),
+              show_default=True, help="The training data folder (heldout/ inside it is never read).")
+@click.option("--out", "out_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Where to write the model (default: the packaged model file).")
+@click.option("--with-feedback", is_flag=True, help="Add the corrections people made in Slack (from --db).")
+@command
+def train(ctx: Context, data_dir: Path, out_path: Path | None, with_feedback: bool) -> None:
+    """Rebuild the local classifier from the training data in the repository, deterministically."""
+    from groundswell import training
+    examples = training.load_examples(training.training_files(data_dir))
+    if with_feedback:
+        with Session(ctx.engine()) as session:
+            corrections = training.feedback_examples(store.load_feedback(session))
+        ctx.err.print(f"adding {len(corrections)} message(s) with feedback from the database")
+        examples += corrections
+    with console.status(ctx.err, f"training on {len(examples):,} labelled messages"):
+        model = training.train(examples)
+    target = out_path or training.packaged_model_path()
+    model.save(target)
+    console.print_training(ctx.out, model, target)
+
+
 @main.command()
 @click.option("--revenue", "revenue_csv", type=click.Path(path_type=Path), help="revenue.csv (else the database)")
 @click.option("--accounts", "accounts_csv", type=click.Path(path_type=Path), help="accounts.csv, for --by")

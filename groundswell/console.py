@@ -107,3 +107,50 @@ def print_actions(out: Console, report: dict[str, Any], *, top: int | None = Non
         out.print(f"    {escape(x['title'])}", style="bold")
         for part in x["why"].splitlines():
             out.print(f"    [dim]▸[/] {escape(part)}")
+
+
+@contextmanager
+def status(err: Console, label: str) -> Iterator[None]:
+    """A spinner on stderr for work with no countable steps (silent when stderr is not a terminal)."""
+    if not err.is_terminal:
+        yield
+        return
+    with err.status(label):
+        yield
+
+
+def print_evaluation(out: Console, result: dict[str, Any]) -> None:
+    table = Table(title=f"{result['messages']} labelled messages", title_justify="left")
+    for name in ("type", "precision", "recall", "F1", "labelled", "predicted"):
+        table.add_column(name, justify="left" if name == "type" else "right")
+    for type_id, s in result["per_type"].items():
+        table.add_row(type_id, f"{s['precision']:.2f}", f"{s['recall']:.2f}", f"{s['f1']:.2f}",
+                      str(s["support"]), str(s["predicted"]))
+    out.print(table)
+    out.print(f"macro-F1 {result['macro_f1']:.3f}; messages with no signal flagged anyway: "
+              f"{result['false_positive_rate']:.1%} of {result['no_signal_messages']}")
+    items = result["action_items"]
+    if items["found"]:
+        out.print(f"action items found on labelled messages: {items['found']}; owner agrees "
+                  f"{items['owner_accuracy']:.0%}, due date agrees {items['due_accuracy']:.0%}")
+    if result["confusions"]:
+        out.print("most frequent confusions (labelled -> predicted): " + "; ".join(
+            f"{c['labelled']} -> {c['predicted']} x{c['count']}" for c in result["confusions"]))
+    reliability = Table(title="reliability: does confidence match observed precision?", title_justify="left")
+    for name in ("confidence", "signals", "mean confidence", "precision"):
+        reliability.add_column(name, justify="right")
+    for row in result["reliability"]:
+        reliability.add_row(row["bin"], str(row["signals"]), f"{row['mean_confidence']:.2f}", f"{row['precision']:.2f}")
+    out.print(reliability)
+    if result["evidence_not_in_text"]:
+        out.print(f"[red]{result['evidence_not_in_text']} evidence quotes are not in their message's text[/red]")
+
+
+def print_training(out: Console, model: Any, path: Any) -> None:
+    table = Table(title=f"trained on {model.meta['examples']:,} labelled messages", title_justify="left")
+    for name in ("type", "threshold", "out-of-fold F1"):
+        table.add_column(name, justify="left" if name == "type" else "right")
+    for type_id in model.types:
+        table.add_row(type_id, f"{model.thresholds[type_id]:+.3f}", f"{model.meta['out_of_fold_f1'][type_id]:.2f}")
+    out.print(table)
+    out.print(f"wrote {path} ({len(model.vocabulary):,} features)")

@@ -24,13 +24,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
 from connectors.base import Message, to_utc
-from groundswell.tables import (AccountRow, AlertRow, ContactRow, MessageRow, RevenueRow, SignalRow,
-                                SyncStateRow, TaskRow)
+from groundswell.tables import (AccountRow, AlertRow, ContactRow, FeedbackRow, MessageRow, RevenueRow,
+                                SignalRow, SyncStateRow, TaskRow)
 from signals.portfolio import Account, Contact, Signal
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 TABLES = {"accounts": AccountRow, "contacts": ContactRow, "revenue": RevenueRow, "messages": MessageRow,
-          "signals": SignalRow, "tasks": TaskRow, "alerts": AlertRow, "sync_state": SyncStateRow}
+          "signals": SignalRow, "tasks": TaskRow, "alerts": AlertRow, "sync_state": SyncStateRow,
+          "feedback": FeedbackRow}
+FEEDBACK_VERDICTS = ("confirmed", "not_signal", "wrong")
 
 
 def make_engine(url: str) -> Engine:
@@ -253,6 +255,32 @@ def message_urls(session: Session, *, keys: Iterable[tuple[str, str]]) -> dict[t
     rows = session.execute(select(MessageRow.source, MessageRow.source_id, MessageRow.url)
                            .where(MessageRow.source_id.in_(ids)))
     return {(s, i): u for s, i, u in rows if (s, i) in wanted}
+
+
+# -- feedback ---------------------------------------------------------------
+def add_feedback(session: Session, *, source: str, source_id: str, signal_type: str, verdict: str,
+                 corrected_type: str | None = None, author: str | None = None, at: datetime) -> int:
+    """Record a person's verdict on a signal of a stored message; returns the feedback row's id."""
+    if verdict not in FEEDBACK_VERDICTS:
+        raise ValueError(f"verdict must be one of {', '.join(FEEDBACK_VERDICTS)}, not {verdict!r}")
+    if (verdict == "wrong") != (corrected_type is not None):
+        raise ValueError("a 'wrong' verdict needs the corrected type, and only it")
+    message_id = session.scalar(select(MessageRow.id).where(MessageRow.source == source,
+                                                           MessageRow.source_id == source_id))
+    if message_id is None:
+        raise LookupError(f"no stored message {source}:{source_id}")
+    row = FeedbackRow(message_id=message_id, signal_type=signal_type, verdict=verdict,
+                      corrected_type=corrected_type, author=author, created_at=at)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def load_feedback(session: Session) -> list[tuple[Message, str, str, str | None]]:
+    """Every verdict with its message, oldest first: (message, signal_type, verdict, corrected_type)."""
+    query = (select(MessageRow, FeedbackRow.signal_type, FeedbackRow.verdict, FeedbackRow.corrected_type)
+             .join(MessageRow, MessageRow.id == FeedbackRow.message_id).order_by(FeedbackRow.id))
+    return [(to_message(row), t, v, c) for row, t, v, c in session.execute(query)]
 
 
 # -- bookkeeping ------------------------------------------------------------

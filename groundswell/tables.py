@@ -136,3 +136,20 @@ class SyncStateRow(SQLModel, table=True):
     last_sync_at: Optional[datetime] = _utc_column(nullable=True)
     last_error: Optional[str] = None
     counts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+
+
+class FeedbackRow(SQLModel, table=True):
+    """A person's verdict on a signal (from the Slack bot): training data for `train --with-feedback`.
+
+    `verdict` is "confirmed", "not_signal" or "wrong"; for "wrong", `corrected_type`
+    is the type the message should have had.
+    """
+
+    __tablename__ = "feedback"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id", index=True)
+    signal_type: str = Field(max_length=64)
+    verdict: str = Field(max_length=16)
+    corrected_type: Optional[str] = Field(default=None, max_length=64)
+    author: Optional[str] = None
+    created_at: datetime = _utc_column()

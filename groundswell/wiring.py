@@ -7,12 +7,13 @@ concrete engine, classifier and agents a command gets.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from agents.base import Agent, Classifier, ClassifierError
-from agents.classifiers.local import CueClassifier
+from agents.classifiers.local import LocalClassifier, load_model
 from agents.classifiers.memo import MemoClassifier
 from agents.expansion import ExpansionAgent
 from agents.multithread import DEFAULT_SENIOR, MultithreadAgent
@@ -44,10 +45,10 @@ def _redact(url: str) -> str:
     return url
 
 
-def build_classifier(backend: str, settings: Settings) -> Classifier:
+def build_classifier(backend: str, settings: Settings, *, model_path: Path | None = None) -> Classifier:
     """The classifier for `backend`, memoised so the agents that share it classify each message once."""
     if backend == "local":
-        return MemoClassifier(inner=CueClassifier())
+        return MemoClassifier(inner=LocalClassifier(load_model(model_path)))
     if backend == "llm":
         raise ClassifierError("the llm backend is not part of this release yet: use --backend local")
     raise ClassifierError(f"unknown backend {backend!r}: use local or llm")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from agents.classifiers.local import CueClassifier
+from agents.classifiers.local import LocalClassifier
 from tests.contracts.classifier_contract import ClassifierContract
 
 
 class TestLocalClassifierContract(ClassifierContract):
-    def make_classifier(self) -> CueClassifier:
-        return CueClassifier()
+    def make_classifier(self) -> LocalClassifier:
+        return LocalClassifier()

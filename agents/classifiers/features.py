@@ -1,0 +1,72 @@
+"""Text to sparse features: word n-grams with negation scope, and character n-grams.
+
+Word unigrams and bigrams carry phrasing ("not renew", "last day"); a word
+inside a negation's scope is marked ("~renew" after "not"/"n't"/"no"), so
+"we're not planning to leave" and "we're planning to leave" differ.
+Character 3-5-grams inside words carry morphology and typos ("scrutinis",
+"consolidat", "renewl").  Call-transcript fillers are dropped, digits fold
+to 0 and curly apostrophes to straight ones, so Slack, email and speech
+share one vocabulary.
+
+Everything here is pure and deterministic: training and inference call the
+same `features`, so the model sees at run time exactly what it was fit on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import lru_cache
+
+CHAR_NGRAMS = (3, 4, 5)
+NEGATION_SCOPE = 3  # words after a negator that it reaches, within the clause
+
+_FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2014": ",", "\u2013": ","})
+_DIGITS = re.compile(r"\d+")
+_CLAUSE = re.compile(r"[.,;:!?()\[\]\n\"]+|\s-\s|\s(?:but|although|though|however)\s")
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)*")
+_FILLERS = frozenset({"um", "umm", "uh", "uhh", "erm", "hmm", "mm", "mhm"})
+_NEGATORS = frozenset({"not", "no", "never", "nothing", "nobody", "none", "neither", "nor", "without", "cannot"})
+
+
+def normalize(text: str) -> str:
+    return _DIGITS.sub("0", text.translate(_FOLD).lower())
+
+
+def _negates(token: str) -> bool:
+    return token in _NEGATORS or token.endswith("n't")
+
+
+@lru_cache(maxsize=65536)
+def _char_grams(word: str) -> tuple[str, ...]:
+    padded = f" {word} "  # "|" keeps character n-grams apart from words: "love" the word, "|love" in "lovely"
+    return tuple("|" + padded[i:i + n] for n in CHAR_NGRAMS for i in range(len(padded) - n + 1))
+
+
+def _clause_features(tokens: list[str], out: Counter) -> None:
+    scope = 0
+    previous = "<s>"
+    for token in tokens:
+        if token in _FILLERS:
+            continue
+        if _negates(token):
+            scope = NEGATION_SCOPE
+            out[token] += 1
+        elif scope:
+            scope -= 1
+            out["~" + token] += 1
+        else:
+            out[token] += 1
+        out[previous + " " + token] += 1
+        out.update(_char_grams(token))
+        previous = token
+
+
+def features(text: str) -> Counter:
+    """Feature counts of one piece of text (a sentence, or a whole message)."""
+    out: Counter = Counter()
+    for clause in _CLAUSE.split(normalize(text)):
+        tokens = _TOKEN.findall(clause)
+        if tokens:
+            _clause_features(tokens, out)
+    return out

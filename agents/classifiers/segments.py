@@ -1,0 +1,58 @@
+"""The sentences of a message's new text, as offsets into the original text.
+
+The classifier scores a message as a whole and sentence by sentence, and
+quotes the best sentence as evidence.  Working in offsets, never in copies,
+is what keeps evidence an exact substring of `message.text`; reading only
+`new_text_spans` is what keeps quoted history and signatures out of it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from connectors.email_text import new_text_spans
+
+MAX_EVIDENCE = 240
+MIN_WORDS = 4  # a shorter sentence ("Annoying.") is quoted with the one before it
+
+# A sentence ends at . ! ? (with closing quotes/brackets) before whitespace, at
+# a line break, or at a bullet.  Abbreviations such as "e.g. " cost a split,
+# which only makes one piece of evidence shorter.
+_BREAK = re.compile(r"(?<=[.!?])[\"')\]]*[ \t]+|\s*\n\s*(?:[-*\u2022]\s+)?")
+_WORD = re.compile(r"\w+")
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of the new text, stripped, in order; short ones merged back."""
+    found: list[tuple[int, int]] = []
+    for span_start, span_end in new_text_spans(text):
+        first = len(found)  # short sentences merge only within one run of new text
+        start = span_start
+        for brk in _BREAK.finditer(text, span_start, span_end):
+            _append(found, first, text, start, brk.start())
+            start = brk.end()
+        _append(found, first, text, start, span_end)
+    return found
+
+
+def _append(found: list[tuple[int, int]], first: int, text: str, start: int, end: int) -> None:
+    piece = text[start:end]
+    stripped = piece.strip()
+    if not _WORD.search(stripped):
+        return
+    start += len(piece) - len(piece.lstrip())
+    end = start + len(stripped)
+    short = len(_WORD.findall(stripped)) < MIN_WORDS
+    if short and len(found) > first and end - found[-1][0] <= MAX_EVIDENCE:
+        found[-1] = (found[-1][0], end)  # "Annoying." joins the sentence it comments on
+    else:
+        found.append((start, end))
+
+
+def evidence_span(text: str, span: tuple[int, int]) -> tuple[int, int]:
+    """The span, cut to MAX_EVIDENCE characters at a word boundary when longer."""
+    start, end = span
+    if end - start <= MAX_EVIDENCE:
+        return span
+    cut = text.rfind(" ", start, start + MAX_EVIDENCE)
+    return start, (cut if cut > start + MAX_EVIDENCE // 2 else start + MAX_EVIDENCE)

@@ -1,0 +1,269 @@
+"""Training the local model from labelled JSONL, deterministically.
+
+Labelled files use the format of `shared/data/dev_messages.jsonl`, plus two
+optional keys for weakly labelled public data: `known` (the types the label
+speaks for; a banking query labelled for churn says nothing about action
+items) and `weight`.  Vendor-side messages speak only for action items,
+because the classifier never reports customer signals from the vendor.
+
+`train` fits one L2 logistic regression per type (liblinear, which is
+deterministic), gets out-of-fold scores by k-fold cross-fitting, fits an
+isotonic map from raw score to observed precision, and picks each type's
+threshold on those out-of-fold scores.  The same seed, data and code give a
+byte-identical model file.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from agents.classifiers.linear import Document, LinearModel
+from agents.classifiers.local import document_of
+from connectors.base import FatalSourceError
+from signals.catalog import MESSAGE_TYPES
+
+TASK_TYPES = frozenset({"action_item"})
+MIN_DF = 2
+
+
+@dataclass(frozen=True)
+class TrainingParams:
+    c: float = 4.0                # inverse L2 strength
+    folds: int = 5                # for out-of-fold calibration
+    min_df: int = MIN_DF
+    poolings: tuple[str, ...] = ("whole", "max")  # candidates per type; "max": best of message and sentences
+    class_weight: str | None = "balanced"
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Example:
+    id: str
+    text: str
+    source: str
+    author: str
+    author_side: str
+    ts: datetime
+    labels: frozenset[str]
+    known: frozenset[str]
+    weight: float = 1.0
+    origin: str = ""
+    gold: bool = True  # hand-labelled for every type, in our domain: calibration and thresholds use only these
+    action_items: tuple[dict, ...] = field(default=())
+
+
+def load_examples(paths: Iterable[Path]) -> list[Example]:
+    """Every labelled line of every file, in order; a bad line fails with its file and number."""
+    out: list[Example] = []
+    for path in paths:
+        with open(path, encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                if line.strip():
+                    out.append(_example(json.loads(line), f"{path.name}:{number}", path.stem))
+    return out
+
+
+def _example(item: dict, where: str, origin: str) -> Example:
+    labels = frozenset(item.get("labels") or ())
+    unknown = labels - set(MESSAGE_TYPES)
+    if unknown or not isinstance(item.get("text"), str):
+        raise FatalSourceError(f"{where}: " + (f"unknown labels {sorted(unknown)}" if unknown else "no text"))
+    side = item.get("author_side") or "customer"
+    known = frozenset(item["known"]) if "known" in item else frozenset(MESSAGE_TYPES)
+    if side == "vendor":
+        known &= TASK_TYPES
+    ts = datetime.fromisoformat(str(item.get("ts") or "2025-01-01T00:00:00+00:00").replace("Z", "+00:00"))
+    return Example(id=str(item["id"]), text=item["text"], source=item.get("source") or "slack",
+                   author=item.get("author") or "unknown", author_side=side,
+                   ts=ts if ts.tzinfo else ts.replace(tzinfo=timezone.utc), labels=labels, known=known,
+                   weight=float(item.get("weight", 1.0)), origin=origin, gold="known" not in item,
+                   action_items=tuple(item.get("action_items") or ()))
+
+
+def fold_of(example_id: str, folds: int) -> int:
+    """A stable fold for an id, the same on every machine and run."""
+    return zlib.crc32(example_id.encode()) % folds
+
+
+# -- fitting -----------------------------------------------------------------------
+
+def fit(examples: Sequence[Example], documents: Sequence[Document], params: TrainingParams,
+        types: Sequence[str] = MESSAGE_TYPES) -> LinearModel:
+    """An uncalibrated model: vocabulary, idf and one logistic regression per type."""
+    from sklearn.linear_model import LogisticRegression  # training only: the runtime needs numpy/scipy
+
+    rows = [d.whole() for d in documents]
+    vocabulary, idf = _vocabulary(rows, params.min_df)
+    model = LinearModel(types=tuple(types), vocabulary=vocabulary, idf=idf,
+                        weights=np.zeros((len(idf), len(types)), dtype=np.float32),
+                        bias=np.zeros(len(types), dtype=np.float32))
+    matrix = model.vectorize(rows)
+    for j, type_id in enumerate(types):
+        mask = np.array([type_id in e.known for e in examples])
+        y = np.array([type_id in e.labels for e in examples])[mask]
+        if y.all() or not y.any():
+            model.bias[j] = 10.0 if y.all() else -10.0
+            continue
+        weights = np.array([e.weight for e in examples])[mask]
+        classifier = LogisticRegression(C=params.c, solver="liblinear", class_weight=params.class_weight,
+                                        random_state=params.seed, max_iter=1000)
+        classifier.fit(matrix[mask], y, sample_weight=weights)
+        model.weights[:, j] = classifier.coef_[0]
+        model.bias[j] = classifier.intercept_[0]
+    return model
+
+
+def _vocabulary(rows: Sequence[Counter], min_df: int) -> tuple[dict[str, int], np.ndarray]:
+    df: Counter = Counter()
+    for row in rows:
+        df.update(row.keys())
+    kept = sorted(f for f, n in df.items() if n >= min_df)
+    n = len(rows)
+    idf = np.array([np.log((1 + n) / (1 + df[f])) + 1.0 for f in kept], dtype=np.float32)
+    return {f: i for i, f in enumerate(kept)}, idf
+
+
+def out_of_fold(examples: Sequence[Example], documents: Sequence[Document],
+                params: TrainingParams) -> dict[str, np.ndarray]:
+    """Each example's raw scores, by pooling, from a model that never saw it."""
+    raw = {p: np.zeros((len(examples), len(MESSAGE_TYPES))) for p in ("whole", "max")}
+    folds = np.array([fold_of(e.id, params.folds) for e in examples])
+    for k in range(params.folds):
+        test = np.flatnonzero(folds == k)
+        train = np.flatnonzero(folds != k)
+        model = fit([examples[i] for i in train], [documents[i] for i in train], params)
+        raw["whole"][test], raw["max"][test], _ = model.pool_both([documents[i] for i in test])
+    return raw
+
+
+def choose_pooling(model: LinearModel, examples: Sequence[Example], raw: dict[str, np.ndarray],
+                   candidates: Sequence[str]) -> np.ndarray:
+    """Per type, the pooling with the better out-of-fold F1; returns the chosen raw scores."""
+    chosen = np.zeros_like(raw["whole"])
+    model.meta["pooling"] = {}
+    for j, type_id in enumerate(model.types):
+        mask = np.array([e.gold and type_id in e.known for e in examples])
+        y = np.array([type_id in e.labels for e in examples], dtype=float)[mask]
+        best = max(candidates, key=lambda p: (_f1_at_best(raw[p][mask, j], y), p == "whole"))
+        model.meta["pooling"][type_id] = best
+        chosen[:, j] = raw[best][:, j]
+    return chosen
+
+
+def _f1_at_best(scores: np.ndarray, y: np.ndarray) -> float:
+    hit = scores >= best_threshold(scores, y)
+    return 2 * float((hit & (y > 0)).sum()) / max(float(hit.sum() + y.sum()), 1.0)
+
+
+def calibrate(model: LinearModel, examples: Sequence[Example], raw: np.ndarray) -> None:
+    """Attach each type's isotonic score-to-precision map and its F1-best threshold (on raw scores).
+
+    Only gold examples count: weakly labelled public data would set the
+    thresholds for banking queries, not for customer conversations.
+    """
+    from sklearn.isotonic import IsotonicRegression
+
+    for j, type_id in enumerate(model.types):
+        mask = np.array([e.gold and type_id in e.known for e in examples])
+        y = np.array([type_id in e.labels for e in examples], dtype=float)[mask]
+        scores = raw[mask, j]
+        iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(scores, y)
+        model.calibration[type_id] = (np.asarray(iso.X_thresholds_), np.asarray(iso.y_thresholds_))
+        model.thresholds[type_id] = best_threshold(scores, y)
+
+
+def best_threshold(scores: np.ndarray, y: np.ndarray) -> float:
+    """The raw score threshold with the best F1 (midway between neighbours, for stability)."""
+    order = np.argsort(-scores, kind="stable")
+    s, t = scores[order], y[order]
+    tp = np.cumsum(t)
+    fp = np.cumsum(1 - t)
+    f1 = 2 * tp / (tp + fp + t.sum())
+    i = int(np.argmax(f1))
+    return float((s[i] + s[i + 1]) / 2) if i + 1 < len(s) else float(s[i] - 1e-6)
+
+
+def train(examples: Sequence[Example], params: TrainingParams = TrainingParams()) -> LinearModel:
+    """The shipped model: fit on everything, calibrated and thresholded out of fold."""
+    documents = [document_of(e.text) for e in examples]
+    by_pooling = out_of_fold(examples, documents, params)
+    model = fit(examples, documents, params)
+    raw = choose_pooling(model, examples, by_pooling, params.poolings)
+    calibrate(model, examples, raw)
+    model.meta.update(examples=len(examples), c=params.c, folds=params.folds, min_df=params.min_df,
+                      class_weight=params.class_weight, seed=params.seed,
+                      out_of_fold_f1=out_of_fold_f1(model, examples, raw))
+    return model
+
+
+def out_of_fold_f1(model: LinearModel, examples: Sequence[Example], raw: np.ndarray) -> dict[str, float]:
+    """Each type's F1 on gold examples at its chosen threshold, from out-of-fold scores (optimistic:
+    the threshold was picked on these same scores; `groundswell eval` on held-out data is the honest figure)."""
+    out = {}
+    for j, type_id in enumerate(model.types):
+        mask = np.array([e.gold and type_id in e.known for e in examples])
+        y = np.array([type_id in e.labels for e in examples])[mask]
+        hit = raw[mask, j] >= model.thresholds[type_id]
+        tp = int((hit & y).sum())
+        out[type_id] = round(2 * tp / (int(hit.sum()) + int(y.sum())), 4) if hit.any() or y.any() else 0.0
+    return out
+
+
+def packaged_model_path() -> Path:
+    """The model file inside the installed package (in a source checkout, the repository's copy)."""
+    import agents.classifiers
+    return Path(agents.classifiers.__file__).with_name("model") / "local.npz"
+
+
+
+# -- the repository's training data -------------------------------------------------
+
+HELD_OUT = "heldout"  # training/data/heldout/: the yardstick, never trained on
+
+
+def training_files(root: Path) -> list[Path]:
+    """Every labelled JSONL file under `root` (the repository's `training/`), held-out files excluded."""
+    files = sorted(p for p in root.rglob("*.jsonl") if HELD_OUT not in p.relative_to(root).parts)
+    if not files:
+        raise FatalSourceError(f"{root}: no training data (*.jsonl) found; run from the repository or pass --data")
+    return files
+
+
+def heldout_files(root: Path) -> list[Path]:
+    return sorted((root / "data" / HELD_OUT).glob("*.jsonl"))
+
+
+def feedback_examples(feedback: Iterable[tuple]) -> list[Example]:
+    """People's verdicts on signals as partial labels: each speaks only for the types it names.
+
+    "confirmed" makes the message a positive for the type; "not_signal" a
+    negative; "wrong" a negative for the type and a positive for the corrected
+    one.  The latest verdict on a (message, type) wins.
+    """
+    verdicts: dict[tuple[str, str], bool] = {}
+    messages = {}
+    for message, signal_type, verdict, corrected in feedback:
+        key = f"{message.source}:{message.source_id}"
+        messages[key] = message
+        verdicts[(key, signal_type)] = verdict == "confirmed"
+        if verdict == "wrong" and corrected:
+            verdicts[(key, corrected)] = True
+    out = []
+    for key, message in messages.items():
+        said = {t: positive for (k, t), positive in verdicts.items() if k == key and t in MESSAGE_TYPES
+                and (message.author_side != "vendor" or t in TASK_TYPES)}
+        if not said:
+            continue
+        out.append(Example(id=f"feedback:{key}", text=message.text, source=message.source, author=message.author,
+                           author_side=message.author_side, ts=message.ts,
+                           labels=frozenset(t for t, positive in said.items() if positive),
+                           known=frozenset(said), origin="feedback", gold=False))
+    return out

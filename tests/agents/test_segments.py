@@ -1,0 +1,41 @@
+from agents.classifiers.segments import MAX_EVIDENCE, evidence_span, sentences
+
+
+def _pieces(text: str) -> list[str]:
+    return [text[a:b] for a, b in sentences(text)]
+
+
+def test_sentences_are_exact_stripped_substrings() -> None:
+    text = "Hi Ana,\n\nWe will not renew in June.  Finance decided last week!\nThanks for everything so far"
+    pieces = _pieces(text)
+    assert pieces == ["Hi Ana,", "We will not renew in June.", "Finance decided last week!", "Thanks for everything so far"]
+    assert all(p == p.strip() and p in text for p in pieces)
+
+
+def test_quoted_history_and_signature_are_not_read() -> None:
+    text = ("Works for us, see you Tuesday.\n\n-- \nDana Kim\nVP Operations | Acme\n\n"
+            "On Tue, 3 Mar 2025 at 10:02, Sam <sam@vendor.com> wrote:\n> We are not planning to renew.\n")
+    assert _pieces(text) == ["Works for us, see you Tuesday."]
+
+
+def test_inline_replies_between_quotes_are_read_but_never_joined_to_quotes() -> None:
+    text = "> can you send the quote?\nSure.\n> and the SOW?\nYes, by Friday we will send it over."
+    pieces = _pieces(text)
+    assert pieces == ["Sure.", "Yes, by Friday we will send it over."]
+
+
+def test_a_short_sentence_joins_the_one_before_it() -> None:
+    text = "The export failed again overnight. Annoying."
+    assert _pieces(text) == ["The export failed again overnight. Annoying."]
+
+
+def test_bullets_are_sentences() -> None:
+    text = "Next steps:\n- Priya to send the order form\n- we sign by the 14th and return it"
+    assert _pieces(text)[-2:] == ["Priya to send the order form", "we sign by the 14th and return it"]
+
+
+def test_long_evidence_is_cut_at_a_word_boundary() -> None:
+    text = "word " * 200
+    start, end = evidence_span(text, (0, len(text) - 1))
+    assert start == 0 and end <= MAX_EVIDENCE and text[end] == " "
+    assert evidence_span(text, (0, 20)) == (0, 20)
