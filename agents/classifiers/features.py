@@ -23,14 +23,18 @@ NEGATION_SCOPE = 3  # words after a negator that it reaches, within the clause
 
 _FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2014": ",", "\u2013": ","})
 _DIGITS = re.compile(r"\d+")
-_CLAUSE = re.compile(r"[.,;:!?()\[\]\n\"]+|\s-\s|\s(?:but|although|though|however)\s")
-_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)*")
+_CLAUSE = re.compile(r"[.,;:!?()\[\]\n\"]+|\s-\s|\s(?:[Bb]ut|[Aa]lthough|[Tt]hough|[Hh]owever)\s")
+_TOKEN = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)*")
+NAME = "<name>"  # a capitalised word inside a clause: often a product, company or person
 _FILLERS = frozenset({"um", "umm", "uh", "uhh", "erm", "hmm", "mm", "mhm"})
+_NOT_NAMES = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april may
+    june july august september october november december""".split())
 _NEGATORS = frozenset({"not", "no", "never", "nothing", "nobody", "none", "neither", "nor", "without", "cannot"})
 
 
 def normalize(text: str) -> str:
-    return _DIGITS.sub("0", text.translate(_FOLD).lower())
+    """Apostrophes and dashes folded, digits to 0; case is kept (see `NAME`)."""
+    return _DIGITS.sub("0", text.translate(_FOLD))
 
 
 def _negates(token: str) -> bool:
@@ -46,7 +50,11 @@ def _char_grams(word: str) -> tuple[str, ...]:
 def _clause_features(tokens: list[str], out: Counter) -> None:
     scope = 0
     previous = "<s>"
-    for token in tokens:
+    for position, raw in enumerate(tokens):
+        token = raw.lower()
+        if position and raw[0].isupper() and not raw.isupper() and token not in _NOT_NAMES:
+            out[NAME] += 1
+            out[previous + " " + NAME] += 1
         if token in _FILLERS:
             continue
         if _negates(token):

@@ -100,7 +100,8 @@ class LocalClassifier:
 
     @staticmethod
     def _owner(evidence: str, message: Message) -> str:
-        return resolve_owner(evidence, author=message.author, author_side=message.author_side,
+        author = "" if message.author in ("", "unknown") else message.author  # then the author's side owns it
+        return resolve_owner(evidence, author=author, author_side=message.author_side,
                              addressee=_addressee(message.text))
 
 

@@ -30,3 +30,10 @@ def test_features_are_deterministic_and_empty_for_no_words() -> None:
     text = "The CFO is scrutinising every line item."
     assert features(text) == features(text)
     assert not features("... !!! ---")
+
+
+def test_capitalised_words_inside_a_clause_count_as_names() -> None:
+    counts = features("we should look at Vitally and Gainsight on Friday")
+    assert counts["<name>"] == 2 and counts["at <name>"] == 1
+    assert counts["vitally"] == 1  # the word itself is still there, lowercased
+    assert "<name>" not in features("Friday works. We are fine")  # weekdays and clause-initial words are not names

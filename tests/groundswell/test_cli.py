@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 import os
 import subprocess
 import sys
@@ -127,3 +128,65 @@ def test_nrr_from_csvs_with_groups(tmp_path: Path) -> None:
     assert data["grr"] <= 100 and data["nrr"] == 99.6  # the demo company's story: churn offset by expansion
     assert set(data["groups"]) == {"Enterprise", "Mid-Market", "SMB"}
     assert sum(g["accounts"] for g in data["groups"].values()) == data["accounts"]
+
+
+HELDOUT = REPO / "training" / "data" / "heldout" / "heldout.jsonl"
+
+
+def test_eval_prints_per_type_scores_reliability_and_confusions(tmp_path: Path) -> None:
+    result = run("eval", "--input", str(HELDOUT), "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["messages"] == sum(1 for line in HELDOUT.open() if line.strip())
+    assert set(data["per_type"]) >= {"churn_intent", "action_item"}
+    assert 0.5 < data["macro_f1"] <= 1.0 and 0.0 <= data["false_positive_rate"] < 0.2
+    assert data["reliability"] and data["confusions"] and data["evidence_not_in_text"] == 0
+    table = run("eval", "--input", str(HELDOUT), cwd=tmp_path)
+    assert "macro-F1" in table.stdout and "reliability" in table.stdout
+
+
+def test_eval_of_a_bad_file_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "bad.jsonl").write_text('{"id": "1", "text": "hi", "labels": ["nope"]}\n')
+    assert_one_line_error(run("eval", "--input", "bad.jsonl", cwd=tmp_path), "bad.jsonl:1", "unknown labels")
+
+
+def test_train_writes_a_model_that_eval_and_classify_use(tmp_path: Path) -> None:
+    data = tmp_path / "training" / "data"
+    data.mkdir(parents=True)
+    (data / "dev.jsonl").write_text((REPO / "training" / "data" / "dev_messages.jsonl").read_text())
+    result = run("train", "--data", str(tmp_path / "training"), "--out", "m.npz", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "trained on 300 labelled messages" in result.stdout and (tmp_path / "m.npz").is_file()
+    evaluated = run("eval", "--input", str(HELDOUT), "--model", "m.npz", "--format", "json", cwd=tmp_path)
+    shipped = run("eval", "--input", str(HELDOUT), "--format", "json", cwd=tmp_path)
+    # the small model is a different (and weaker) model than the shipped one
+    assert json.loads(evaluated.stdout)["macro_f1"] < json.loads(shipped.stdout)["macro_f1"]
+
+
+def test_train_with_feedback_adds_the_corrections_from_the_database(tmp_path: Path) -> None:
+    from sqlmodel import Session
+
+    from connectors.base import Message
+    from groundswell import store
+    from groundswell.wiring import build_engine
+    from signals.portfolio import Account
+
+    db = f"sqlite:///{tmp_path / 'g.db'}"
+    engine = build_engine(db)
+    store.migrate(engine)
+    ts = datetime(2026, 3, 2, tzinfo=timezone.utc)
+    with Session(engine) as session:
+        store.upsert_accounts(session, accounts=[Account(account_id="A1", name="Acme", mrr=100.0)])
+        store.insert_messages(session, messages=[Message(source="slack", source_id="m1", ts=ts, author="Dana",
+                                                         text="we may trim the analytics module", account_id="A1")])
+        store.add_feedback(session, source="slack", source_id="m1", signal_type="churn_intent", verdict="wrong",
+                           corrected_type="budget_pressure", at=ts)
+        session.commit()
+    data = tmp_path / "training" / "data"
+    data.mkdir(parents=True)
+    (data / "dev.jsonl").write_text((REPO / "training" / "data" / "dev_messages.jsonl").read_text())
+    plain = run("train", "--data", "training", "--out", "plain.npz", cwd=tmp_path)
+    fed = run("train", "--with-feedback", "--db", db, "--data", "training", "--out", "fed.npz", cwd=tmp_path)
+    assert plain.returncode == 0 and fed.returncode == 0, fed.stderr
+    assert "adding 1 message(s) with feedback" in fed.stderr and "trained on 301" in fed.stdout
+    assert (tmp_path / "plain.npz").read_bytes() != (tmp_path / "fed.npz").read_bytes()

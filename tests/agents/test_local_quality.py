@@ -1,0 +1,65 @@
+"""Quality floors of the shipped model on data it was never trained on.
+
+The held-out file was written by someone who never saw the training data
+(training/data/heldout/); the public sets are test splits.  The floors sit a
+little under the figures in BENCHMARKS.md, so a regression fails here.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from agents.classifiers.local import LocalClassifier
+from connectors.base import Message
+from groundswell.evaluation import evaluate
+from groundswell.training import heldout_files, load_examples
+
+ROOT = Path(__file__).resolve().parents[2]
+PUBLIC = json.loads((ROOT / "tests" / "data" / "public" / "churn_hard_negatives.json").read_text(encoding="utf-8"))
+CLASSIFIER = LocalClassifier()
+
+
+def churn_rate(texts: list[str]) -> float:
+    messages = [Message(source="slack", source_id=f"p{i}", ts=datetime(2025, 1, 1, tzinfo=timezone.utc),
+                        author="unknown", text=t, author_side="customer") for i, t in enumerate(texts)]
+    flagged = sum(any(v.type == "churn_intent" for v in vs) for vs in CLASSIFIER.classify(messages))
+    return flagged / len(messages)
+
+
+def test_terminate_account_is_churn() -> None:
+    assert churn_rate(PUBLIC["banking77_test_terminate_account"]) >= 0.85
+
+
+@pytest.mark.parametrize("name", ["banking77_test_cancel_transfer", "clinc150_test_cancel"])
+def test_cancel_in_other_senses_is_not_churn(name: str) -> None:
+    assert churn_rate(PUBLIC[name]) <= 0.05
+
+
+@pytest.fixture(scope="module")
+def heldout():
+    return evaluate(CLASSIFIER, load_examples(heldout_files(ROOT / "training")))
+
+
+def test_heldout_macro_f1_floor(heldout) -> None:
+    assert heldout.messages >= 400
+    assert heldout.macro_f1 >= 0.62
+
+
+def test_heldout_false_positive_rate_is_low(heldout) -> None:
+    assert heldout.false_positive_rate <= 0.10
+
+
+def test_evidence_is_always_in_the_text(heldout) -> None:
+    assert heldout.evidence_errors == 0
+
+
+def test_confidence_roughly_equals_observed_precision(heldout) -> None:
+    table = heldout.reliability_table()
+    confident = [row for row in table if row["mean_confidence"] >= 0.6]
+    assert confident
+    for row in confident:
+        assert abs(row["precision"] - row["mean_confidence"]) <= 0.2, row
