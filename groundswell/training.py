@@ -105,7 +105,7 @@ def fit(examples: Sequence[Example], documents: Sequence[Document], params: Trai
     model = LinearModel(types=tuple(types), vocabulary=vocabulary, idf=idf,
                         weights=np.zeros((len(idf), len(types)), dtype=np.float32),
                         bias=np.zeros(len(types), dtype=np.float32))
-    matrix = model.vectorize(rows)
+    matrix = model.message_matrix(documents)
     for j, type_id in enumerate(types):
         mask = np.array([type_id in e.known for e in examples])
         y = np.array([type_id in e.labels for e in examples])[mask]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
 from functools import lru_cache
 
 CHAR_NGRAMS = (3, 4, 5)
@@ -42,39 +43,64 @@ def _negates(token: str) -> bool:
 
 
 @lru_cache(maxsize=65536)
-def _char_grams(word: str) -> tuple[str, ...]:
+def char_grams(word: str) -> tuple[str, ...]:
     padded = f" {word} "  # "|" keeps character n-grams apart from words: "love" the word, "|love" in "lovely"
     return tuple("|" + padded[i:i + n] for n in CHAR_NGRAMS for i in range(len(padded) - n + 1))
 
 
-def _clause_features(tokens: list[str], out: Counter) -> None:
+def _clause_features(tokens: list[str], words: Counter, spelled: Counter) -> None:
     scope = 0
     previous = "<s>"
     for position, raw in enumerate(tokens):
         token = raw.lower()
         if position and raw[0].isupper() and not raw.isupper() and token not in _NOT_NAMES:
-            out[NAME] += 1
-            out[previous + " " + NAME] += 1
+            words[NAME] += 1
+            words[previous + " " + NAME] += 1
         if token in _FILLERS:
             continue
         if _negates(token):
             scope = NEGATION_SCOPE
-            out[token] += 1
+            words[token] += 1
         elif scope:
             scope -= 1
-            out["~" + token] += 1
+            words["~" + token] += 1
         else:
-            out[token] += 1
-        out[previous + " " + token] += 1
-        out.update(_char_grams(token))
+            words[token] += 1
+        words[previous + " " + token] += 1
+        spelled[token] += 1
         previous = token
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    """A piece of text's features, in two parts so a model can cache the second per word.
+
+    `words`: unigrams (negation-marked), bigrams and name features, counted.
+    `tokens`: each word's count; its character n-grams are `char_grams(word)`.
+    """
+
+    words: Counter
+    tokens: Counter
+
+    def counts(self) -> Counter:
+        """Every feature, character n-grams spelled out."""
+        out = Counter(self.words)
+        for token, count in self.tokens.items():
+            for gram in char_grams(token):
+                out[gram] += count
+        return out
+
+
+def split_features(text: str) -> Features:
+    words: Counter = Counter()
+    spelled: Counter = Counter()
+    for clause in _CLAUSE.split(normalize(text)):
+        tokens = _TOKEN.findall(clause)
+        if tokens:
+            _clause_features(tokens, words, spelled)
+    return Features(words, spelled)
 
 
 def features(text: str) -> Counter:
     """Feature counts of one piece of text (a sentence, or a whole message)."""
-    out: Counter = Counter()
-    for clause in _CLAUSE.split(normalize(text)):
-        tokens = _TOKEN.findall(clause)
-        if tokens:
-            _clause_features(tokens, out)
-    return out
+    return split_features(text).counts()

@@ -25,7 +25,7 @@ from typing import Any, Sequence
 import numpy as np
 from scipy import sparse
 
-from agents.classifiers.features import features
+from agents.classifiers.features import Features, char_grams, split_features
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,16 +33,17 @@ class Document:
     """A message as the model reads it: its sentences' spans and features."""
 
     spans: tuple[tuple[int, int], ...]
-    sentence_features: tuple[Counter, ...]
+    sentence_features: tuple[Features, ...]
 
     @classmethod
     def of(cls, text: str, spans: Sequence[tuple[int, int]]) -> "Document":
-        return cls(tuple(spans), tuple(features(text[a:b]) for a, b in spans))
+        return cls(tuple(spans), tuple(split_features(text[a:b]) for a, b in spans))
 
     def whole(self) -> Counter:
+        """Every feature of the message, counted (what the vocabulary is built from)."""
         total: Counter = Counter()
-        for counts in self.sentence_features:
-            total.update(counts)
+        for part in self.sentence_features:
+            total.update(part.counts())
         return total
 
 
@@ -64,29 +65,106 @@ class LinearModel:
     calibration: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     thresholds: dict[str, float] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
+    _gram_columns: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False, compare=False)
 
     # -- scoring -----------------------------------------------------------------
 
     def vectorize(self, rows: Sequence[Counter]) -> sparse.csr_matrix:
-        """TF-IDF rows: sublinear term frequency, idf weights, unit length."""
-        indptr, indices, values = [0], [], []
-        vocabulary = self.vocabulary
-        for counts in rows:
-            for feature, count in counts.items():
-                column = vocabulary.get(feature)
+        """TF-IDF rows of plain feature counts: sublinear term frequency, idf weights, unit length."""
+        get = self.vocabulary.get
+        row_ids: list[int] = []
+        columns: list[int] = []
+        counts: list[float] = []
+        for r, row in enumerate(rows):
+            for feature, count in row.items():
+                column = get(feature)
                 if column is not None:
-                    indices.append(column)
-                    values.append(1.0 + np.log(count) if count > 1 else 1.0)
-            indptr.append(len(indices))
-        matrix = sparse.csr_matrix((np.asarray(values, dtype=np.float32), np.asarray(indices, dtype=np.int32),
-                                    np.asarray(indptr, dtype=np.int64)), shape=(len(rows), len(self.idf)))
-        matrix = matrix.multiply(self.idf).tocsr()
-        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+                    row_ids.append(r)
+                    columns.append(column)
+                    counts.append(count)
+        return self._tfidf(row_ids, columns, counts, n_rows=len(rows))
+
+    def _columns(self, parts: Sequence[Features]) -> tuple[list[int], list[int], list[float]]:
+        """(part index, column, count) triplets of the parts' features that are in the vocabulary.
+
+        A word's character n-grams are looked up once per model and cached:
+        most of a message's features are those n-grams, and words repeat.
+        """
+        get, grams_of = self.vocabulary.get, self._gram_columns
+        part_ids: list[int] = []
+        columns: list[int] = []
+        counts: list[float] = []
+        for p, part in enumerate(parts):
+            before = len(columns)
+            for feature, count in part.words.items():
+                column = get(feature)
+                if column is not None:
+                    columns.append(column)
+                    counts.append(count)
+            for token, count in part.tokens.items():
+                cached = grams_of.get(token)
+                if cached is None:
+                    cached = grams_of[token] = tuple(c for g in char_grams(token) if (c := get(g)) is not None)
+                columns.extend(cached)
+                counts.extend([count] * len(cached))
+            part_ids.extend([p] * (len(columns) - before))
+        return part_ids, columns, counts
+
+    def _tfidf(self, row_ids: list[int], columns: list[int], counts: list[float], *, n_rows: int) -> sparse.csr_matrix:
+        # coo -> csr sums duplicate (row, column) pairs: how a message's row adds up its sentences
+        matrix = sparse.csr_matrix((np.asarray(counts, dtype=np.float32), (np.asarray(row_ids, dtype=np.int64),
+                                    np.asarray(columns, dtype=np.int64))), shape=(n_rows, len(self.idf)))
+        data = matrix.data
+        np.log(data, out=data)
+        data += 1.0
+        data *= self.idf[matrix.indices]
+        row_of = np.repeat(np.arange(n_rows), np.diff(matrix.indptr))
+        norms = np.sqrt(np.bincount(row_of, weights=data * data, minlength=n_rows))
         norms[norms == 0] = 1.0
-        return sparse.diags(1.0 / norms).dot(matrix).tocsr()
+        data /= norms[row_of].astype(np.float32)
+        return matrix
 
     def decision(self, rows: Sequence[Counter]) -> np.ndarray:
         return np.asarray(self.vectorize(rows) @ self.weights) + self.bias
+
+    def message_matrix(self, documents: Sequence[Document]) -> sparse.csr_matrix:
+        """One TF-IDF row per message, all its sentences together (what training fits on)."""
+        row_ids: list[int] = []
+        columns: list[int] = []
+        counts: list[float] = []
+        for i, document in enumerate(documents):
+            _, cols, cnts = self._columns(document.sentence_features)
+            row_ids.extend([i] * len(cols))
+            columns.extend(cols)
+            counts.extend(cnts)
+        return self._tfidf(row_ids, columns, counts, n_rows=len(documents))
+
+    def _document_matrix(self, documents: Sequence[Document]) -> tuple[sparse.csr_matrix, list[int]]:
+        """One row per message (all its sentences) then one per sentence when it has several.
+
+        Each sentence's features are looked up once; the message row reuses
+        them, its counts summed by the sparse constructor.
+        """
+        row_ids: list[int] = []
+        columns: list[int] = []
+        counts: list[float] = []
+        starts: list[int] = []
+        n_rows = 0
+        for document in documents:
+            starts.append(n_rows)
+            whole = n_rows
+            sentences = document.sentence_features
+            n_rows += 1 + (len(sentences) if len(sentences) > 1 else 0)
+            rows, cols, cnts = self._columns(sentences)
+            row_ids.extend([whole] * len(cols))
+            columns.extend(cols)
+            counts.extend(cnts)
+            if len(sentences) > 1:
+                row_ids.extend(whole + 1 + r for r in rows)
+                columns.extend(cols)
+                counts.extend(cnts)
+        starts.append(n_rows)
+        return self._tfidf(row_ids, columns, counts, n_rows=n_rows), starts
 
     def pool(self, documents: Sequence[Document]) -> Pooled:
         """Each message's raw score per type, by the type's pooling, and its best sentence per type.
@@ -102,18 +180,13 @@ class LinearModel:
 
     def pool_both(self, documents: Sequence[Document]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(whole-message scores, best-row scores, best sentence index) per message and type."""
-        rows: list[Counter] = []
-        starts: list[int] = []
-        for document in documents:
-            starts.append(len(rows))
-            rows.append(document.whole())
-            if len(document.sentence_features) > 1:
-                rows.extend(document.sentence_features)
-        scores = self.decision(rows) if rows else np.zeros((0, len(self.types)))
-        starts.append(len(rows))
         whole = np.empty((len(documents), len(self.types)))
         best_row = np.empty_like(whole)
         best = np.full((len(documents), len(self.types)), -1, dtype=int)
+        if not documents:
+            return whole, best_row, best
+        matrix, starts = self._document_matrix(documents)
+        scores = np.asarray(matrix @ self.weights) + self.bias
         for i, document in enumerate(documents):
             block = scores[starts[i]:starts[i + 1]]
             whole[i], best_row[i] = block[0], block.max(axis=0)
