@@ -36,6 +36,7 @@ from signals.catalog import MESSAGE_TYPES  # noqa: E402
 
 TRAINING = REPO / "training"
 PUBLIC_TESTS = REPO / "tests" / "data" / "public" / "churn_hard_negatives.json"
+MEETINGS = REPO.parent / "shared" / "data" / "public" / "meetings_qmsum"  # not in the repository: skipped if absent
 SHORT = 200  # characters: a chat-sized message
 
 
@@ -107,6 +108,23 @@ def public_tests() -> None:
         print(f"  {name} (n={len(texts)}): {rate:.1%} {role}")
 
 
+def meeting_turns(folder: Path) -> None:
+    """Share of ordinary meeting turns (QMSum, unlabelled) that raise each type: a false-positive floor."""
+    turns = []
+    for path in sorted(folder.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        turns += [t["content"].replace("{disfmarker}", "").replace("{vocalsound}", "")
+                  for t in data["meeting_transcripts"] if len(t["content"].split()) >= 3]
+    messages = [Message(source="call", source_id=f"q{i}", ts=datetime(2025, 1, 1, tzinfo=timezone.utc),
+                        author="unknown", text=t) for i, t in enumerate(turns)]
+    counts: dict[str, int] = {}
+    for verdicts in LocalClassifier().classify(messages):
+        for v in {v.type for v in verdicts}:
+            counts[v] = counts.get(v, 0) + 1
+    flagged = ", ".join(f"{t} {n / len(turns):.1%}" for t, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    print(f"\nmeetings_qmsum: {len(turns):,} ordinary meeting turns; flagged: {flagged or 'none'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=20_000)
@@ -121,6 +139,8 @@ def main() -> None:
         print(f"action items: owner agrees {items['owner_accuracy']:.0%}, due agrees {items['due_accuracy']:.0%} "
               f"(of {items['found']} found)")
         public_tests()
+        if MEETINGS.is_dir():
+            meeting_turns(MEETINGS)
         cross_validation(args.folds)
         return
     examples = load_examples([TRAINING / "data" / "dev_messages.jsonl"])

@@ -26,6 +26,7 @@ _FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"
 _DIGITS = re.compile(r"\d+")
 _CLAUSE = re.compile(r"[.,;:!?()\[\]\n\"]+|\s-\s|\s(?:[Bb]ut|[Aa]lthough|[Tt]hough|[Hh]owever)\s")
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)*")
+GRAM_PREFIX = "|"  # marks character n-grams, so "love" the word and "|love" in "lovely" stay apart
 NAME = "<name>"  # a capitalised word inside a clause: often a product, company or person
 _FILLERS = frozenset({"um", "umm", "uh", "uhh", "erm", "hmm", "mm", "mhm"})
 _NOT_NAMES = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april may
@@ -45,7 +46,7 @@ def _negates(token: str) -> bool:
 @lru_cache(maxsize=65536)
 def char_grams(word: str) -> tuple[str, ...]:
     padded = f" {word} "  # "|" keeps character n-grams apart from words: "love" the word, "|love" in "lovely"
-    return tuple("|" + padded[i:i + n] for n in CHAR_NGRAMS for i in range(len(padded) - n + 1))
+    return tuple(GRAM_PREFIX + padded[i:i + n] for n in CHAR_NGRAMS for i in range(len(padded) - n + 1))
 
 
 def _clause_features(tokens: list[str], words: Counter, spelled: Counter) -> None:
@@ -54,8 +55,12 @@ def _clause_features(tokens: list[str], words: Counter, spelled: Counter) -> Non
     for position, raw in enumerate(tokens):
         token = raw.lower()
         if position and raw[0].isupper() and not raw.isupper() and token not in _NOT_NAMES:
+            # The name itself is dropped: a model that learnt "Ketterly" from one writer's
+            # messages would not generalise; "look at <name>" does.
             words[NAME] += 1
             words[previous + " " + NAME] += 1
+            previous = NAME
+            continue
         if token in _FILLERS:
             continue
         if _negates(token):

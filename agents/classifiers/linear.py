@@ -25,7 +25,7 @@ from typing import Any, Sequence
 import numpy as np
 from scipy import sparse
 
-from agents.classifiers.features import Features, char_grams, split_features
+from agents.classifiers.features import GRAM_PREFIX, Features, char_grams, split_features
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +66,13 @@ class LinearModel:
     thresholds: dict[str, float] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
     _gram_columns: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False, compare=False)
+    _is_gram: np.ndarray = field(default=None, repr=False, compare=False)  # per column: a character n-gram?
+
+    def __post_init__(self) -> None:
+        self._is_gram = np.zeros(len(self.idf), dtype=np.int64)
+        for feature, column in self.vocabulary.items():
+            if feature.startswith(GRAM_PREFIX):
+                self._is_gram[column] = 1
 
     # -- scoring -----------------------------------------------------------------
 
@@ -118,10 +125,13 @@ class LinearModel:
         np.log(data, out=data)
         data += 1.0
         data *= self.idf[matrix.indices]
+        # Words and character n-grams are normalised as two blocks, each to unit length: one
+        # block of hundreds of n-grams would otherwise drown the few words that carry a phrase.
         row_of = np.repeat(np.arange(n_rows), np.diff(matrix.indptr))
-        norms = np.sqrt(np.bincount(row_of, weights=data * data, minlength=n_rows))
+        block = row_of * 2 + self._is_gram[matrix.indices]
+        norms = np.sqrt(np.bincount(block, weights=data * data, minlength=2 * n_rows))
         norms[norms == 0] = 1.0
-        data /= norms[row_of].astype(np.float32)
+        data /= norms[block].astype(np.float32)
         return matrix
 
     def decision(self, rows: Sequence[Counter]) -> np.ndarray:
@@ -169,14 +179,15 @@ class LinearModel:
     def pool(self, documents: Sequence[Document]) -> Pooled:
         """Each message's raw score per type, by the type's pooling, and its best sentence per type.
 
-        Pooling "whole" scores the message as one row; "max" takes the best of
-        the message row and its sentence rows.  Training picks one per type,
-        whichever does better out of fold.
+        A type's pooling is a weight w on its best row: raw = (1 - w) * whole
+        message + w * best of (message, sentences).  w = 0 reads the message
+        as one text; w = 1 lets one telling sentence in a long email decide.
+        Training picks w per type, whichever does best out of fold.
         """
         whole, best_row, best = self.pool_both(documents)
         pooling = self.meta.get("pooling", {})
-        use_max = np.array([pooling.get(t) == "max" for t in self.types])
-        return Pooled(np.where(use_max, best_row, whole), best)
+        w = np.array([float(pooling.get(t, 0.0)) for t in self.types])
+        return Pooled((1.0 - w) * whole + w * best_row, best)
 
     def pool_both(self, documents: Sequence[Document]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(whole-message scores, best-row scores, best sentence index) per message and type."""
