@@ -26,7 +26,7 @@ Subject: Renewal
 Date: Tue, 01 Sep 2026 10:00:00 +0000
 Message-ID: <{mid}@acme.io>
 
-We're not planning to renew in January.
+We will not be renewing the contract when it ends in January.
 """
 
 
