@@ -13,7 +13,8 @@ import re
 from connectors.email_text import new_text_spans
 
 MAX_EVIDENCE = 240
-MIN_WORDS = 4  # a shorter sentence ("Annoying.") is quoted with the one before it
+MIN_WORDS = 4  # a shorter sentence ("Annoying.") is quoted with the one before it on its line
+MIN_FRAGMENT_WORDS = 3  # shorter pieces on a line of their own are not sentences
 
 # A sentence ends at . ! ? (with closing quotes/brackets) before whitespace, at
 # a line break, or at a bullet.  Abbreviations such as "e.g. " cost a split,
@@ -43,10 +44,12 @@ def _append(found: list[tuple[int, int]], first: int, text: str, start: int, end
     start += len(piece) - len(piece.lstrip())
     end = start + len(stripped)
     short = len(_WORD.findall(stripped)) < MIN_WORDS
-    if short and len(found) > first and end - found[-1][0] <= MAX_EVIDENCE:
+    same_line = len(found) > first and "\n" not in text[found[-1][1]:start]  # never a sign-off or a list number
+    if short and same_line and end - found[-1][0] <= MAX_EVIDENCE:
         found[-1] = (found[-1][0], end)  # "Annoying." joins the sentence it comments on
-    else:
+    elif len(_WORD.findall(stripped)) >= MIN_FRAGMENT_WORDS:
         found.append((start, end))
+    # else: a lone name, initial or list number ("Ryan", "3.") says nothing and must never be evidence
 
 
 def evidence_span(text: str, span: tuple[int, int]) -> tuple[int, int]:

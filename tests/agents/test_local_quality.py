@@ -45,8 +45,13 @@ def heldout():
 
 
 def test_heldout_macro_f1_floor(heldout) -> None:
-    assert heldout.messages >= 400
-    assert heldout.macro_f1 >= 0.62
+    assert heldout.messages >= 700
+    assert heldout.macro_f1 >= 0.74  # measured 0.777 (BENCHMARKS.md)
+
+
+def test_heldout_no_type_is_left_behind(heldout) -> None:
+    weakest = min(heldout.per_type.items(), key=lambda kv: kv[1].f1)
+    assert weakest[1].f1 >= 0.62, weakest  # measured: advocacy 0.67
 
 
 def test_heldout_false_positive_rate_is_low(heldout) -> None:
