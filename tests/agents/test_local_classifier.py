@@ -79,7 +79,7 @@ def test_evidence_is_the_sentence_that_triggered_it() -> None:
     ("I'll send the SOW by Friday.", date(2026, 3, 6)),
     ("I'll get the revised quote over EOD.", date(2026, 3, 2)),
     ("Could you send the security questionnaire before the QBR on the 14th?", date(2026, 3, 14)),
-    ("We'll have legal review the order form next week.", date(2026, 3, 13)),
+    ("We'll get legal to review the order form and send it back next week.", date(2026, 3, 13)),
 ])
 def test_action_items_resolve_due_dates_against_the_timestamp(text: str, due: date) -> None:
     [item] = [v for v in classify(text) if v.type == "action_item"]
