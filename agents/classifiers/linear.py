@@ -53,6 +53,7 @@ class Pooled:
 
     raw: np.ndarray   # (n_messages, n_types)
     best: np.ndarray  # (n_messages, n_types) int
+    best_score: np.ndarray  # (n_messages, n_types): the best sentence's own score
 
 
 @dataclass
@@ -184,28 +185,31 @@ class LinearModel:
         as one text; w = 1 lets one telling sentence in a long email decide.
         Training picks w per type, whichever does best out of fold.
         """
-        whole, best_row, best = self.pool_both(documents)
+        whole, best_row, best, best_score = self.pool_both(documents, with_sentence_scores=True)
         pooling = self.meta.get("pooling", {})
         w = np.array([float(pooling.get(t, 0.0)) for t in self.types])
-        return Pooled((1.0 - w) * whole + w * best_row, best)
+        return Pooled((1.0 - w) * whole + w * best_row, best, best_score)
 
-    def pool_both(self, documents: Sequence[Document]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(whole-message scores, best-row scores, best sentence index) per message and type."""
+    def pool_both(self, documents: Sequence[Document], *, with_sentence_scores: bool = False) -> tuple:
+        """(whole-message scores, best-row scores, best sentence index[, best sentence score]) per message and type."""
         whole = np.empty((len(documents), len(self.types)))
         best_row = np.empty_like(whole)
+        best_score = np.empty_like(whole)
         best = np.full((len(documents), len(self.types)), -1, dtype=int)
         if not documents:
-            return whole, best_row, best
+            return (whole, best_row, best, best_score) if with_sentence_scores else (whole, best_row, best)
         matrix, starts = self._document_matrix(documents)
         scores = np.asarray(matrix @ self.weights) + self.bias
         for i, document in enumerate(documents):
             block = scores[starts[i]:starts[i + 1]]
             whole[i], best_row[i] = block[0], block.max(axis=0)
+            best_score[i] = block[0]
             if len(document.sentence_features) == 1:
                 best[i] = 0
             elif len(document.sentence_features) > 1:
                 best[i] = block[1:].argmax(axis=0)
-        return whole, best_row, best
+                best_score[i] = block[1:].max(axis=0)
+        return (whole, best_row, best, best_score) if with_sentence_scores else (whole, best_row, best)
 
     def confidence(self, type_id: str, raw: np.ndarray) -> np.ndarray:
         """Raw scores to calibrated confidence (observed precision at that score)."""

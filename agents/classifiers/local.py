@@ -25,6 +25,8 @@ from importlib import resources
 from pathlib import Path
 from typing import ClassVar, Sequence
 
+import numpy as np
+
 from agents.base import ClassifierError, Verdict
 from agents.classifiers.linear import Document, LinearModel
 from agents.classifiers.segments import evidence_span, sentences
@@ -70,14 +72,18 @@ class LocalClassifier:
         pooled = self.model.pool(documents)
         out = []
         for i, (message, document) in enumerate(zip(messages, documents)):
-            out.append(self._verdicts(message, document, pooled.raw[i], pooled.best[i]))
+            out.append(self._verdicts(message, document, pooled.raw[i], pooled.best[i], pooled.best_score[i]))
         return out
 
-    def _verdicts(self, message: Message, document: Document, raw, best) -> list[Verdict]:
+    def _verdicts(self, message: Message, document: Document, raw, best, best_score) -> list[Verdict]:
         verdicts = []
+        margin = float(self.model.meta.get("evidence_margin", np.inf))
         for j, type_id in enumerate(self.model.types):
-            if raw[j] < self.model.thresholds[type_id] or best[j] < 0:
+            threshold = self.model.thresholds[type_id]
+            if raw[j] < threshold or best[j] < 0:
                 continue
+            if best_score[j] < threshold - margin:
+                continue  # the message as a whole leans this way, but no sentence says so: nothing to quote
             if message.author_side == "vendor" and type_id not in TASK_TYPES:
                 continue
             start, end = evidence_span(message.text, document.spans[best[j]])
