@@ -217,8 +217,11 @@ _NOTE_STYLE = re.compile(rf"(?:^|(?<=[-*\u2022]\s)){_FULL_NAME}\s+to\s+(?!be\b|t
 _FIRST_SINGULAR = re.compile(r"\b(?:i'?ll|i\s+will|i'?m\s+going\s+to|i\s+am\s+going\s+to|let\s+me|i\s+can"
                              r"|i'?ve\s+(?:booked|sent|opened|scheduled|escalated|asked)|i'?d\s+be\s+happy\s+to)\b")
 _FIRST_PLURAL = re.compile(r"\b(?:we'?ll|we\s+will|we'?re\s+going\s+to|let'?s|we\s+can)\b")
-_REQUEST = re.compile(r"\b(?:(?:can|could|would|will)\s+(?:you|someone|somebody|your\s+team)|please|are\s+you\s+able"
-                      r"|(?:can|could)\s+we\s+(?:get|have)|i'?d\s+(?:like|appreciate|love)\s+(?:it\s+)?if\s+you)\b")
+_REQUEST = re.compile(r"\b(?:(?:can|could|would|will)\s+(?:you|someone|somebody|your\s+team)|please|pls|plz|kindly"
+                      r"|are\s+you\s+able|(?:can|could)\s+we\s+(?:get|have|do|set\s+up|schedule|book|talk|arrange)"
+                      r"|(?:i|we)\s+(?:need|want|expect)\s+(?:you|your\s+team)\b|(?:we|i)\s+(?:kindly\s+)?(?:request|ask)\s+(?:you|that)"
+                      r"|i'?d\s+(?:like|appreciate|love)\s+(?:it\s+)?if\s+you|i'?d\s+appreciate|i\s+would\s+(?:be\s+grateful|appreciate)"
+                      r"|let\s+(?:me|us)\s+know)\b")
 
 
 def _other_side(author_side: str) -> str:
@@ -241,7 +244,9 @@ def _candidates(text: str, author: str, author_side: str, addressee: str | None)
         (1, _VOCATIVE, None, text, _ASKS), (2, _THIRD_PERSON, None, text, ("will ", "going to", "gonna")),
         (2, _NOTE_STYLE, None, text, (" to ",)),
         (3, _FIRST_SINGULAR, me, low, ("i", "let me")), (3, _FIRST_PLURAL, me, low, ("we", "let")),
-        (4, _REQUEST, addressee or _other_side(author_side), low, _ASKS + ("will you", "are you", "if you")),
+        (4, _REQUEST, addressee or _other_side(author_side), low,
+         _ASKS + ("will you", "are you", "if you", "pls", "plz", "kindly", "need", "want", "expect", "request", "ask",
+                  "appreciate", "grateful", "let ")),
     ):
         if not any(hint in low for hint in hints):
             continue

@@ -36,9 +36,15 @@ from connectors.base import Message
 TASK_TYPES = frozenset({"action_item"})
 PACKAGED_MODEL = "model/local.npz"
 
+# "Hi Priya," / "Dear Mr. Breathnach," / "Olá Jess," / "Kwame," on its own line / "Callum, a question: ..."
 _GREETING = re.compile(
-    r"\A\s*(?i:hi|hey|hello|dear|morning|good\s+morning)\s+@?(?P<name>[A-Z][\w'\-]+)(?:\s+[A-Z][\w'\-]+)?\s*[,!\n]")
-_NOT_ADDRESSEES = frozenset({"team", "all", "there", "everyone", "folks", "sir", "madam", "both", "guys"})
+    r"\A\s*(?:(?i:hi|hey|hello|dear|morning|good\s+(?:morning|afternoon)|hallo|liebe|lieber|ol[aá]|prezad[ao]|hola"
+    r"|bonjour|ciao)\s+(?:(?:Mr|Ms|Mrs|Dr)\.?\s+)?@?(?P<name>[A-Z][\w'\-]+)(?:\s+[A-Z][\w'\-]+)?\s*[,!\n]"
+    r"|@?(?P<bare>[A-Z][\w'\-]+)(?:\s+[A-Z][\w'\-]+)?,)")
+_NOT_ADDRESSEES = frozenset({"team", "all", "there", "everyone", "folks", "sir", "madam", "both", "guys", "thanks",
+                             "sure", "yes", "no", "ok", "okay", "so", "well", "also", "again", "honestly", "look",
+                             "sorry", "great", "perfect", "hello", "hi", "hey", "morning", "update", "quick",
+                             "note", "fyi", "btw", "anyway", "sadly", "unfortunately", "right", "agreed", "noted"})
 
 
 def load_model(path: Path | None = None) -> LinearModel:
@@ -114,4 +120,5 @@ class LocalClassifier:
 def _addressee(text: str) -> str | None:
     """The name an email or message opens by greeting ("Hi Hannah,"), if any."""
     greeting = _GREETING.match(text)
-    return greeting["name"] if greeting and greeting["name"].lower() not in _NOT_ADDRESSEES else None
+    name = greeting and (greeting["name"] or greeting["bare"])
+    return name if name and name.lower() not in _NOT_ADDRESSEES else None

@@ -128,3 +128,16 @@ def test_capitalised_words_that_are_not_names_are_not_owners() -> None:
 def test_unknown_cue_falls_back_to_the_author() -> None:
     assert owner("Action item: SSO rollout") == "Dana Kim"
     assert owner("Action item: SSO rollout", author="", side="unknown") == "vendor"
+
+
+@pytest.mark.parametrize("text", [
+    "Kindly send the onboarding plan.",
+    "I need you to give me a number before our board sits on the 27th.",
+    "pls add him to the portal as admin then",
+    "We kindly ask you to amend the offer accordingly.",
+    "I would be grateful for your feedback by 6 June.",
+    "can we talk pricing?",
+])
+def test_polite_and_indirect_requests_belong_to_the_other_side(text: str) -> None:
+    assert resolve_owner(text, author="Dana Kim", author_side="customer") == "vendor"
+    assert resolve_owner(text, author="Dana Kim", author_side="customer", addressee="Callum") == "Callum"

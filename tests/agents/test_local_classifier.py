@@ -107,3 +107,14 @@ def test_confidence_tracks_strength() -> None:
 def test_a_missing_model_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ClassifierError, match="groundswell train"):
         load_model(tmp_path / "nope.npz")
+
+
+@pytest.mark.parametrize(("text", "owner"), [
+    ("Olá Jess,\n\nCan you send the revised quote by Friday?", "Jess"),
+    ("Dear Mr. Breathnach,\n\nPlease send the signed documents by Friday.", "Breathnach"),
+    ("Kwame,\n\nKindly send me the cost for the devices by Friday.", "Kwame"),
+    ("Thanks, can you send the revised quote by Friday?", "vendor"),  # "Thanks," greets no one
+])
+def test_requests_belong_to_the_person_the_message_greets(text: str, owner: str) -> None:
+    [item] = [v for v in classify(text, source="email") if v.type == "action_item"]
+    assert item.owner == owner
