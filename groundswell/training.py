@@ -69,11 +69,27 @@ def load_examples(paths: Iterable[Path]) -> list[Example]:
     """Every labelled line of every file, in order; a bad line fails with its file and number."""
     out: list[Example] = []
     for path in paths:
-        with open(path, encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if line.strip():
-                    out.append(_example(json.loads(line), f"{path.name}:{number}", path.stem))
+        try:
+            with open(path, encoding="utf-8") as handle:
+                lines = handle.read().splitlines()
+        except OSError as exc:
+            raise FatalSourceError(f"{path}: cannot read ({exc.strerror})") from None
+        except UnicodeDecodeError:
+            raise FatalSourceError(f"{path}: not UTF-8 text") from None
+        for number, line in enumerate(lines, start=1):
+            if line.strip():
+                out.append(_example(_parsed(line, f"{path.name}:{number}"), f"{path.name}:{number}", path.stem))
     return out
+
+
+def _parsed(line: str, where: str) -> dict:
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise FatalSourceError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(item, dict) or "id" not in item:
+        raise FatalSourceError(f"{where}: expected an object with \"id\", \"text\" and \"labels\"")
+    return item
 
 
 def _example(item: dict, where: str, origin: str) -> Example:
@@ -85,7 +101,10 @@ def _example(item: dict, where: str, origin: str) -> Example:
     known = frozenset(item["known"]) if "known" in item else frozenset(MESSAGE_TYPES)
     if side == "vendor":
         known &= TASK_TYPES
-    ts = datetime.fromisoformat(str(item.get("ts") or "2025-01-01T00:00:00+00:00").replace("Z", "+00:00"))
+    try:
+        ts = datetime.fromisoformat(str(item.get("ts") or "2025-01-01T00:00:00+00:00").replace("Z", "+00:00"))
+    except ValueError:
+        raise FatalSourceError(f"{where}: ts {item.get('ts')!r} is not an ISO 8601 timestamp") from None
     return Example(id=str(item["id"]), text=item["text"], source=item.get("source") or "slack",
                    author=item.get("author") or "unknown", author_side=side,
                    ts=ts if ts.tzinfo else ts.replace(tzinfo=timezone.utc), labels=labels, known=known,

@@ -190,3 +190,15 @@ def test_train_with_feedback_adds_the_corrections_from_the_database(tmp_path: Pa
     assert plain.returncode == 0 and fed.returncode == 0, fed.stderr
     assert "adding 1 message(s) with feedback" in fed.stderr and "trained on 301" in fed.stdout
     assert (tmp_path / "plain.npz").read_bytes() != (tmp_path / "fed.npz").read_bytes()
+
+
+@pytest.mark.parametrize(("content", "fragment"), [
+    (None, "cannot read"),
+    ("{not json\n", "bad.jsonl:1: not valid JSON"),
+    ('["a list"]\n', "bad.jsonl:1: expected an object"),
+    ('{"id": "1", "text": "hi", "labels": [], "ts": "yesterday"}\n', "bad.jsonl:1: ts 'yesterday'"),
+])
+def test_eval_input_errors_are_one_line(tmp_path: Path, content: str | None, fragment: str) -> None:
+    if content is not None:
+        (tmp_path / "bad.jsonl").write_text(content)
+    assert_one_line_error(run("eval", "--input", "bad.jsonl", cwd=tmp_path), fragment)
