@@ -224,6 +224,17 @@ _REQUEST = re.compile(r"\b(?:(?:can|could|would|will)\s+(?:you|someone|somebody|
                       r"|let\s+(?:me|us)\s+know)\b")
 
 
+# "Hi Priya," / "Dear Mr. Breathnach," / "Olá Jess," / "Kwame," on its own line / "Callum, a question: ..."
+_GREETING = re.compile(
+    r"\A\s*(?:(?i:hi|hey|hello|dear|morning|good\s+(?:morning|afternoon)|hallo|liebe|lieber|ol[aá]|prezad[ao]|hola"
+    r"|bonjour|ciao)\s+(?:(?:Mr|Ms|Mrs|Dr)\.?\s+)?@?(?P<name>[A-Z][\w'\-]+)(?:\s+[A-Z][\w'\-]+)?\s*[,!\n]"
+    r"|@?(?P<bare>[A-Z][\w'\-]+)(?:\s+[A-Z][\w'\-]+)?,)")
+_NOT_ADDRESSEES = frozenset({"team", "all", "there", "everyone", "folks", "sir", "madam", "both", "guys", "thanks",
+                             "sure", "yes", "no", "ok", "okay", "so", "well", "also", "again", "honestly", "look",
+                             "sorry", "great", "perfect", "hello", "hi", "hey", "morning", "update", "quick",
+                             "note", "fyi", "btw", "anyway", "sadly", "unfortunately", "right", "agreed", "noted"})
+
+
 def _other_side(author_side: str) -> str:
     return "customer" if author_side == "vendor" else "vendor"
 
@@ -269,7 +280,15 @@ def resolve_owner(text: str, *, author: str, author_side: str, addressee: str | 
     greets, else to the other side: "vendor" when a customer asks,
     "customer" when the vendor asks.  The earliest cue in the sentence wins.
     """
+    author = "" if author == "unknown" else author  # a placeholder name, not a person: the side owns it
     found = _candidates(text, author, author_side, addressee)
     if found:
         return min(found, key=lambda c: (c[0], c[1]))[2]
     return author or (author_side if author_side in ("customer", "vendor") else "vendor")
+
+
+def greeted_name(text: str) -> str | None:
+    """The name an email or message opens by greeting ("Hi Hannah,"), if any."""
+    greeting = _GREETING.match(text)
+    name = greeting and (greeting["name"] or greeting["bare"])
+    return name if name and name.lower() not in _NOT_ADDRESSEES else None

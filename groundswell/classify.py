@@ -40,27 +40,38 @@ def parse(lines: Iterable[str]) -> list[tuple[Any, Message]]:
 
 
 def _parse_line(number: int, line: str) -> tuple[Any, Message]:
-    try:
-        item = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise FatalSourceError(f"line {number}: not valid JSON ({exc.msg} at column {exc.colno})") from None
-    if not isinstance(item, dict) or not isinstance(item.get("text"), str) or "id" not in item:
-        raise FatalSourceError(f"line {number}: expected an object with \"id\" and a string \"text\"")
+    where = f"line {number}"
+    item = json_object(line, where)
+    if not isinstance(item.get("text"), str):
+        raise FatalSourceError(f"{where}: expected an object with \"id\" and a string \"text\"")
     side = item.get("author_side") or "unknown"
     if side not in SIDES:
-        raise FatalSourceError(f"line {number}: author_side must be customer, vendor or unknown, not {side!r}")
-    message = Message(source=str(item.get("source") or "slack"), source_id=str(item["id"]), ts=_ts(number, item.get("ts")),
+        raise FatalSourceError(f"{where}: author_side must be customer, vendor or unknown, not {side!r}")
+    message = Message(source=str(item.get("source") or "slack"), source_id=str(item["id"]),
+                      ts=parse_ts(item.get("ts"), where, default=datetime.now(timezone.utc)),
                       author=str(item.get("author") or "unknown"), text=item["text"], author_side=side)
     return item["id"], message
 
 
-def _ts(number: int, raw: Any) -> datetime:
+def json_object(line: str, where: str) -> dict:
+    """One JSONL line as an object with an "id"; a bad one fails naming `where`."""
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise FatalSourceError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(item, dict) or "id" not in item:
+        raise FatalSourceError(f"{where}: expected an object with \"id\" and a string \"text\"")
+    return item
+
+
+def parse_ts(raw: Any, where: str, *, default: datetime) -> datetime:
+    """An ISO 8601 timestamp in UTC (naive ones are taken as UTC); `default` when absent."""
     if not raw:
-        return datetime.now(timezone.utc)
+        return default
     try:
         value = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
     except ValueError:
-        raise FatalSourceError(f"line {number}: ts {raw!r} is not an ISO 8601 timestamp") from None
+        raise FatalSourceError(f"{where}: ts {raw!r} is not an ISO 8601 timestamp") from None
     return to_utc(value)
 
 

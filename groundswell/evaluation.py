@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from agents.base import Classifier, Verdict
+from agents.classifiers.local import LocalClassifier
 from connectors.base import Message
-from groundswell.training import Example, TrainingParams
+from groundswell.training import Example, TrainingParams, fold_of, train
 from signals.catalog import MESSAGE_TYPES
 
 RELIABILITY_BINS = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0001)
@@ -156,9 +157,6 @@ def cross_validate(examples: Sequence[Example], params: TrainingParams, *, folds
     `scored` marks the examples that count in the evaluation (say, hand
     labelled ones); the others are only ever trained on.
     """
-    from agents.classifiers.local import LocalClassifier
-    from groundswell.training import fold_of, train
-
     results = []
     for k in range(folds):
         held = [i for i, e in enumerate(examples) if fold_of("outer:" + e.id, folds) == k]

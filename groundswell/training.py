@@ -15,7 +15,6 @@ byte-identical model file.
 
 from __future__ import annotations
 
-import json
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -28,10 +27,12 @@ import numpy as np
 from agents.classifiers.linear import Document, LinearModel
 from agents.classifiers.local import document_of
 from connectors.base import FatalSourceError
+from groundswell.classify import json_object, parse_ts, read_lines
 from signals.catalog import MESSAGE_TYPES
 
 TASK_TYPES = frozenset({"action_item"})
 MIN_DF = 2
+UNDATED = datetime(2025, 1, 1, tzinfo=timezone.utc)  # the ts of a labelled line that has none
 
 
 @dataclass(frozen=True)
@@ -69,27 +70,11 @@ def load_examples(paths: Iterable[Path]) -> list[Example]:
     """Every labelled line of every file, in order; a bad line fails with its file and number."""
     out: list[Example] = []
     for path in paths:
-        try:
-            with open(path, encoding="utf-8") as handle:
-                lines = handle.read().splitlines()
-        except OSError as exc:
-            raise FatalSourceError(f"{path}: cannot read ({exc.strerror})") from None
-        except UnicodeDecodeError:
-            raise FatalSourceError(f"{path}: not UTF-8 text") from None
-        for number, line in enumerate(lines, start=1):
+        for number, line in enumerate(read_lines(str(path)), start=1):
             if line.strip():
-                out.append(_example(_parsed(line, f"{path.name}:{number}"), f"{path.name}:{number}", path.stem))
+                where = f"{path.name}:{number}"
+                out.append(_example(json_object(line, where), where, path.stem))
     return out
-
-
-def _parsed(line: str, where: str) -> dict:
-    try:
-        item = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise FatalSourceError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from None
-    if not isinstance(item, dict) or "id" not in item:
-        raise FatalSourceError(f"{where}: expected an object with \"id\", \"text\" and \"labels\"")
-    return item
 
 
 def _example(item: dict, where: str, origin: str) -> Example:
@@ -101,13 +86,9 @@ def _example(item: dict, where: str, origin: str) -> Example:
     known = frozenset(item["known"]) if "known" in item else frozenset(MESSAGE_TYPES)
     if side == "vendor":
         known &= TASK_TYPES
-    try:
-        ts = datetime.fromisoformat(str(item.get("ts") or "2025-01-01T00:00:00+00:00").replace("Z", "+00:00"))
-    except ValueError:
-        raise FatalSourceError(f"{where}: ts {item.get('ts')!r} is not an ISO 8601 timestamp") from None
     return Example(id=str(item["id"]), text=item["text"], source=item.get("source") or "slack",
                    author=item.get("author") or "unknown", author_side=side,
-                   ts=ts if ts.tzinfo else ts.replace(tzinfo=timezone.utc), labels=labels, known=known,
+                   ts=parse_ts(item.get("ts"), where, default=UNDATED), labels=labels, known=known,
                    weight=float(item.get("weight", 1.0)), origin=origin, gold="known" not in item,
                    action_items=tuple(item.get("action_items") or ()))
 
@@ -164,7 +145,7 @@ def out_of_fold(examples: Sequence[Example], documents: Sequence[Document],
         test = np.flatnonzero(folds == k)
         train = np.flatnonzero(folds != k)
         model = fit([examples[i] for i in train], [documents[i] for i in train], params)
-        raw["whole"][test], raw["max"][test], _ = model.pool_both([documents[i] for i in test])
+        raw["whole"][test], raw["max"][test], _, _ = model.pool_both([documents[i] for i in test])
     return raw
 
 
@@ -175,8 +156,7 @@ def choose_pooling(model: LinearModel, examples: Sequence[Example], raw: dict[st
     chosen = np.zeros_like(raw["whole"])
     model.meta["pooling"] = {}
     for j, type_id in enumerate(model.types):
-        mask = np.array([e.gold and type_id in e.known for e in examples])
-        y = np.array([type_id in e.labels for e in examples], dtype=float)[mask]
+        mask, y = _gold(examples, type_id)
         pooled = {w: (1 - w) * raw["whole"][:, j] + w * raw["max"][:, j] for w in candidates}
         best = max(candidates, key=lambda w: (round(_f1_at_best(pooled[w][mask], y), 3), w))
         model.meta["pooling"][type_id] = best
@@ -184,9 +164,20 @@ def choose_pooling(model: LinearModel, examples: Sequence[Example], raw: dict[st
     return chosen
 
 
-def _f1_at_best(scores: np.ndarray, y: np.ndarray) -> float:
-    hit = scores >= best_threshold(scores, y)
+def _gold(examples: Sequence[Example], type_id: str) -> tuple[np.ndarray, np.ndarray]:
+    """(which examples speak for the type and are gold, their 0/1 labels): what calibration is fit on."""
+    mask = np.array([e.gold and type_id in e.known for e in examples])
+    y = np.array([type_id in e.labels for e in examples], dtype=float)[mask]
+    return mask, y
+
+
+def _f1(scores: np.ndarray, y: np.ndarray, threshold: float) -> float:
+    hit = scores >= threshold
     return 2 * float((hit & (y > 0)).sum()) / max(float(hit.sum() + y.sum()), 1.0)
+
+
+def _f1_at_best(scores: np.ndarray, y: np.ndarray) -> float:
+    return _f1(scores, y, best_threshold(scores, y))
 
 
 def calibrate(model: LinearModel, examples: Sequence[Example], raw: np.ndarray) -> None:
@@ -198,8 +189,7 @@ def calibrate(model: LinearModel, examples: Sequence[Example], raw: np.ndarray) 
     from sklearn.isotonic import IsotonicRegression
 
     for j, type_id in enumerate(model.types):
-        mask = np.array([e.gold and type_id in e.known for e in examples])
-        y = np.array([type_id in e.labels for e in examples], dtype=float)[mask]
+        mask, y = _gold(examples, type_id)
         scores = raw[mask, j]
         iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(scores, y)
         model.calibration[type_id] = (np.asarray(iso.X_thresholds_), np.asarray(iso.y_thresholds_))
@@ -236,11 +226,8 @@ def out_of_fold_f1(model: LinearModel, examples: Sequence[Example], raw: np.ndar
     the threshold was picked on these same scores; `groundswell eval` on held-out data is the honest figure)."""
     out = {}
     for j, type_id in enumerate(model.types):
-        mask = np.array([e.gold and type_id in e.known for e in examples])
-        y = np.array([type_id in e.labels for e in examples])[mask]
-        hit = raw[mask, j] >= model.thresholds[type_id]
-        tp = int((hit & y).sum())
-        out[type_id] = round(2 * tp / (int(hit.sum()) + int(y.sum())), 4) if hit.any() or y.any() else 0.0
+        mask, y = _gold(examples, type_id)
+        out[type_id] = round(_f1(raw[mask, j], y, model.thresholds[type_id]), 4)
     return out
 
 

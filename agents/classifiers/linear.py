@@ -140,18 +140,11 @@ class LinearModel:
 
     def message_matrix(self, documents: Sequence[Document]) -> sparse.csr_matrix:
         """One TF-IDF row per message, all its sentences together (what training fits on)."""
-        row_ids: list[int] = []
-        columns: list[int] = []
-        counts: list[float] = []
-        for i, document in enumerate(documents):
-            _, cols, cnts = self._columns(document.sentence_features)
-            row_ids.extend([i] * len(cols))
-            columns.extend(cols)
-            counts.extend(cnts)
-        return self._tfidf(row_ids, columns, counts, n_rows=len(documents))
+        return self._document_matrix(documents, sentences=False)[0]
 
-    def _document_matrix(self, documents: Sequence[Document]) -> tuple[sparse.csr_matrix, list[int]]:
-        """One row per message (all its sentences) then one per sentence when it has several.
+    def _document_matrix(self, documents: Sequence[Document], *, sentences: bool) -> tuple[sparse.csr_matrix, list[int]]:
+        """One row per message (all its sentences), then, with `sentences`, one per sentence when it has several;
+        and where each message's rows start.
 
         Each sentence's features are looked up once; the message row reuses
         them, its counts summed by the sparse constructor.
@@ -163,17 +156,17 @@ class LinearModel:
         n_rows = 0
         for document in documents:
             starts.append(n_rows)
-            whole = n_rows
-            sentences = document.sentence_features
-            n_rows += 1 + (len(sentences) if len(sentences) > 1 else 0)
-            rows, cols, cnts = self._columns(sentences)
-            row_ids.extend([whole] * len(cols))
+            parts = document.sentence_features
+            rows, cols, cnts = self._columns(parts)
+            row_ids.extend([n_rows] * len(cols))
             columns.extend(cols)
             counts.extend(cnts)
-            if len(sentences) > 1:
-                row_ids.extend(whole + 1 + r for r in rows)
+            if sentences and len(parts) > 1:
+                row_ids.extend(n_rows + 1 + r for r in rows)
                 columns.extend(cols)
                 counts.extend(cnts)
+                n_rows += len(parts)
+            n_rows += 1
         starts.append(n_rows)
         return self._tfidf(row_ids, columns, counts, n_rows=n_rows), starts
 
@@ -185,31 +178,31 @@ class LinearModel:
         as one text; w = 1 lets one telling sentence in a long email decide.
         Training picks w per type, whichever does best out of fold.
         """
-        whole, best_row, best, best_score = self.pool_both(documents, with_sentence_scores=True)
+        whole, best_row, best, best_score = self.pool_both(documents)
         pooling = self.meta.get("pooling", {})
         w = np.array([float(pooling.get(t, 0.0)) for t in self.types])
         return Pooled((1.0 - w) * whole + w * best_row, best, best_score)
 
-    def pool_both(self, documents: Sequence[Document], *, with_sentence_scores: bool = False) -> tuple:
-        """(whole-message scores, best-row scores, best sentence index[, best sentence score]) per message and type."""
+    def pool_both(self, documents: Sequence[Document]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per message and type: the whole message's score, the best row's score (message or
+        sentence), the best sentence's index and that sentence's own score."""
         whole = np.empty((len(documents), len(self.types)))
         best_row = np.empty_like(whole)
         best_score = np.empty_like(whole)
         best = np.full((len(documents), len(self.types)), -1, dtype=int)
         if not documents:
-            return (whole, best_row, best, best_score) if with_sentence_scores else (whole, best_row, best)
-        matrix, starts = self._document_matrix(documents)
+            return whole, best_row, best, best_score
+        matrix, starts = self._document_matrix(documents, sentences=True)
         scores = np.asarray(matrix @ self.weights) + self.bias
         for i, document in enumerate(documents):
             block = scores[starts[i]:starts[i + 1]]
-            whole[i], best_row[i] = block[0], block.max(axis=0)
-            best_score[i] = block[0]
+            whole[i], best_row[i], best_score[i] = block[0], block.max(axis=0), block[0]
             if len(document.sentence_features) == 1:
                 best[i] = 0
             elif len(document.sentence_features) > 1:
                 best[i] = block[1:].argmax(axis=0)
                 best_score[i] = block[1:].max(axis=0)
-        return (whole, best_row, best, best_score) if with_sentence_scores else (whole, best_row, best)
+        return whole, best_row, best, best_score
 
     def confidence(self, type_id: str, raw: np.ndarray) -> np.ndarray:
         """Raw scores to calibrated confidence (observed precision at that score)."""

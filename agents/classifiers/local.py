@@ -19,32 +19,19 @@ by `groundswell train` from the labelled data in the repository.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import ClassVar, Sequence
 
-import numpy as np
-
 from agents.base import ClassifierError, Verdict
 from agents.classifiers.linear import Document, LinearModel
 from agents.classifiers.segments import evidence_span, sentences
-from agents.deadlines import resolve_due, resolve_owner
+from agents.deadlines import greeted_name, resolve_due, resolve_owner
 from connectors.base import Message
 
 TASK_TYPES = frozenset({"action_item"})
 PACKAGED_MODEL = "model/local.npz"
-
-# "Hi Priya," / "Dear Mr. Breathnach," / "Olá Jess," / "Kwame," on its own line / "Callum, a question: ..."
-_GREETING = re.compile(
-    r"\A\s*(?:(?i:hi|hey|hello|dear|morning|good\s+(?:morning|afternoon)|hallo|liebe|lieber|ol[aá]|prezad[ao]|hola"
-    r"|bonjour|ciao)\s+(?:(?:Mr|Ms|Mrs|Dr)\.?\s+)?@?(?P<name>[A-Z][\w'\-]+)(?:\s+[A-Z][\w'\-]+)?\s*[,!\n]"
-    r"|@?(?P<bare>[A-Z][\w'\-]+)(?:\s+[A-Z][\w'\-]+)?,)")
-_NOT_ADDRESSEES = frozenset({"team", "all", "there", "everyone", "folks", "sir", "madam", "both", "guys", "thanks",
-                             "sure", "yes", "no", "ok", "okay", "so", "well", "also", "again", "honestly", "look",
-                             "sorry", "great", "perfect", "hello", "hi", "hey", "morning", "update", "quick",
-                             "note", "fyi", "btw", "anyway", "sadly", "unfortunately", "right", "agreed", "noted"})
 
 
 def load_model(path: Path | None = None) -> LinearModel:
@@ -83,7 +70,7 @@ class LocalClassifier:
 
     def _verdicts(self, message: Message, document: Document, raw, best, best_score) -> list[Verdict]:
         verdicts = []
-        margin = float(self.model.meta.get("evidence_margin", np.inf))
+        margin = float(self.model.meta.get("evidence_margin", float("inf")))
         for j, type_id in enumerate(self.model.types):
             threshold = self.model.thresholds[type_id]
             if raw[j] < threshold or best[j] < 0:
@@ -112,13 +99,6 @@ class LocalClassifier:
 
     @staticmethod
     def _owner(evidence: str, message: Message) -> str:
-        author = "" if message.author in ("", "unknown") else message.author  # then the author's side owns it
-        return resolve_owner(evidence, author=author, author_side=message.author_side,
-                             addressee=_addressee(message.text))
+        return resolve_owner(evidence, author=message.author, author_side=message.author_side,
+                             addressee=greeted_name(message.text))
 
-
-def _addressee(text: str) -> str | None:
-    """The name an email or message opens by greeting ("Hi Hannah,"), if any."""
-    greeting = _GREETING.match(text)
-    name = greeting and (greeting["name"] or greeting["bare"])
-    return name if name and name.lower() not in _NOT_ADDRESSEES else None

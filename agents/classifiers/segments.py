@@ -43,11 +43,11 @@ def _append(found: list[tuple[int, int]], first: int, text: str, start: int, end
         return
     start += len(piece) - len(piece.lstrip())
     end = start + len(stripped)
-    short = len(_WORD.findall(stripped)) < MIN_WORDS
+    words = len(_WORD.findall(stripped))
     same_line = len(found) > first and "\n" not in text[found[-1][1]:start]  # never a sign-off or a list number
-    if short and same_line and end - found[-1][0] <= MAX_EVIDENCE:
+    if words < MIN_WORDS and same_line and end - found[-1][0] <= MAX_EVIDENCE:
         found[-1] = (found[-1][0], end)  # "Annoying." joins the sentence it comments on
-    elif len(_WORD.findall(stripped)) >= MIN_FRAGMENT_WORDS:
+    elif words >= MIN_FRAGMENT_WORDS:
         found.append((start, end))
     # else: a lone name, initial or list number ("Ryan", "3.") says nothing and must never be evidence
 

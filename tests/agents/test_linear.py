@@ -15,7 +15,7 @@ DEV = Path(__file__).resolve().parents[2] / "training" / "data" / "dev_messages.
 def test_batched_pooling_matches_row_by_row_scores() -> None:
     model = load_model()
     documents = [document_of(e.text) for e in load_examples([DEV])[:120]]
-    whole, best_row, best = model.pool_both(documents)
+    whole, best_row, best, _ = model.pool_both(documents)
     for i, document in enumerate(documents):
         parts = document.sentence_features
         rows = [document.whole()] + ([p.counts() for p in parts] if len(parts) > 1 else [])
@@ -28,7 +28,7 @@ def test_batched_pooling_matches_row_by_row_scores() -> None:
 
 def test_an_empty_batch_and_an_unknown_vocabulary_score_safely() -> None:
     model = load_model()
-    whole, best_row, best = model.pool_both([])
+    whole, best_row, best, _ = model.pool_both([])
     assert whole.shape == (0, len(model.types))
     [scores] = model.decision([{"zzzz-not-a-feature": 3}])
     assert np.allclose(scores, model.bias)  # no known feature: the bias alone
