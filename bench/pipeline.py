@@ -53,17 +53,22 @@ SIGNALS = [
 ]
 
 
-def generate(root: Path, n: int, seed: int = 7) -> None:
+def generate(root: Path, n: int, seed: int = 7, accounts_n: int | None = None) -> list[str]:
+    """N messages over `accounts_n` accounts (default N/250) in the real formats; returns the account ids."""
     rng = random.Random(seed)
-    accounts = [f"ACC-{i:05d}" for i in range(max(1, n // 250))]
+    accounts = [f"ACC-{i:05d}" for i in range(accounts_n or max(1, n // 250))]
     exports.write_csv(root / "accounts.csv", [
         {"account_id": a, "name": f"Company {a}", "mrr": rng.choice([500, 2000, 8000, 30000]),
-         "domains": f"{a.lower()}.example", "slack_channels": f"ext-{a.lower()}", "csm": "csm@vendor.example"}
-        for a in accounts], ["account_id", "name", "mrr", "domains", "slack_channels", "csm"])
+         "domains": f"{a.lower()}.example", "slack_channels": f"ext-{a.lower()}",
+         "csm": f"csm{i % 12}@vendor.example", "segment": ("SMB", "Mid-Market", "Enterprise")[i % 3],
+         "renewal_date": f"2026-{i % 12 + 1:02d}-15"}
+        for i, a in enumerate(accounts)],
+        ["account_id", "name", "mrr", "domains", "slack_channels", "csm", "segment", "renewal_date"])
     text = lambda: rng.choice(SIGNALS) if rng.random() < 0.15 else rng.choice(CHATTER)  # noqa: E731
     _slack(root / "slack", accounts, int(n * 0.6), rng, text)
     _email(root / "email", accounts, int(n * 0.3), rng, text)
     _calls(root / "calls", accounts, n - int(n * 0.6) - int(n * 0.3), rng, text)
+    return accounts
 
 
 def _when(rng: random.Random) -> datetime:

@@ -20,12 +20,13 @@ from sqlmodel import Session
 
 from agents.base import ClassifierError
 from connectors.base import SourceError
-from groundswell import console, pipeline, store
-from groundswell.report import build_report, end_of_day, to_markdown
-from groundswell.settings import Config, ConfigError, Settings, load_config
+from groundswell import calibration, console, pipeline, store
+from groundswell.calibration import CalibrationError
+from groundswell.report import build_report, end_of_day, score_portfolio, scoring_params, to_markdown
+from groundswell.settings import DEFAULT_CONFIG, Config, ConfigError, Settings, load_config, write_effects
 from groundswell.wiring import build_analysis, build_classifier, build_engine
 
-EXPECTED = (SourceError, ConfigError, ClassifierError, click.BadParameter)
+EXPECTED = (SourceError, ConfigError, ClassifierError, CalibrationError, click.BadParameter)
 
 
 class Context:
@@ -34,6 +35,7 @@ class Context:
     def __init__(self, db: str | None, config_path: Path | None) -> None:
         self.settings = Settings()
         self.config: Config = load_config(config_path)
+        self.config_path = config_path or DEFAULT_CONFIG
         self.db_url = db or self.settings.database_url
         self.out, self.err = console.make_consoles()
 
@@ -140,6 +142,8 @@ def report(ctx: Context, fmt: str, as_of: str | None, account_id: str | None) ->
         click.echo(json.dumps(data, ensure_ascii=False))
     elif fmt == "markdown":
         click.echo(to_markdown(data), nl=False)
+    elif account_id:
+        console.print_account(ctx.out, data)
     else:
         console.print_report(ctx.out, data)
 
@@ -197,6 +201,28 @@ def train(ctx: Context, data_dir: Path, out_path: Path | None, with_feedback: bo
     target = out_path or training.packaged_model_path()
     model.save(target)
     console.print_training(ctx.out, model, target)
+
+
+@main.command()
+@click.option("--as-of", "as_of", required=True, help="Fit on signals up to this date (YYYY-MM-DD) and outcomes after it.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--dry-run", is_flag=True, help="Print the backtest and the fitted effects; do not write the config.")
+@command
+def calibrate(ctx: Context, as_of: str, fmt: str, dry_run: bool) -> None:
+    """Fit each signal type's effect from history; print the backtest; write the effects to config."""
+    day = parse_date(as_of)
+    params = scoring_params(ctx.config)
+    with Session(ctx.engine()) as session:
+        scored = score_portfolio(session, as_of=day, config=ctx.config, params=params)
+    result = calibration.calibrate(scored, as_of=day, params=params, strength=ctx.config.scoring.calibration_strength,
+                                   until=end_of_day(day))
+    if not dry_run:
+        write_effects(ctx.config_path, result.effects,
+                      note=f"written by groundswell calibrate --as-of {day} on {datetime.now(timezone.utc):%Y-%m-%d}")
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict() | {"written": None if dry_run else str(ctx.config_path)}))
+    else:
+        console.print_calibration(ctx.out, result, None if dry_run else ctx.config_path)
 
 
 @main.command()

@@ -88,9 +88,11 @@ def print_portfolio(out: Console, report: dict[str, Any]) -> None:
         t = p["trailing_12m"]
         out.print(f"  Actual NRR, trailing 12 months ({t['start']} → {t['end']}): [bold]{t['nrr']}%[/]"
                   f"  (GRR {t['grr']}%, logo retention {t['logo_retention']}%)")
-    out.print(f"  Projected NRR from today's signals: [bold]{p['projected_nrr']}%[/]  (GRR {p['projected_grr']}%;"
-              f" churn −${p['projected_churn_mrr']:,.0f}, contraction −${p['projected_contraction_mrr']:,.0f},"
-              f" expansion +${p['projected_expansion_mrr']:,.0f})")
+    low, high = p.get("projected_nrr_range") or (None, None)
+    spread = f", 80% range {low}–{high}%" if low is not None else ""
+    out.print(f"  Projected NRR over the next {p.get('horizon_months', 12)} months: [bold]{p['projected_nrr']}%[/]"
+              f"{spread}  (GRR {p['projected_grr']}%; churn −${p['projected_churn_mrr']:,.0f}, contraction "
+              f"−${p['projected_contraction_mrr']:,.0f}, expansion +${p['projected_expansion_mrr']:,.0f})")
 
 
 def print_actions(out: Console, report: dict[str, Any], *, top: int | None = None) -> None:
@@ -154,3 +156,78 @@ def print_training(out: Console, model: Any, path: Any) -> None:
         table.add_row(type_id, f"{model.thresholds[type_id]:+.3f}", f"{model.meta['out_of_fold_f1'][type_id]:.2f}")
     out.print(table)
     out.print(f"wrote {path} ({len(model.vocabulary):,} features)")
+
+
+def print_calibration(out: Console, result: Any, written: Any) -> None:
+    window = " → ".join(str(m) for m in result.window)
+    out.print(f"[bold]Calibration as of {result.as_of}[/]: signals up to that day, revenue outcomes {window}")
+    columns = (("current config", result.before), ("fitted, cross-validated", result.after),
+               ("fitted, in sample", result.fitted_in_sample))
+    table = Table(title="Backtest", title_justify="left")
+    table.add_column("")
+    for label, _ in columns:
+        table.add_column(label, justify="right")
+    rows = [d.to_dict() for _, d in columns]
+    b = result.before
+    table.add_row("accounts (lost / expanded)", *[f"{b.accounts} ({b.losses} / {b.expansions})"] * len(rows))
+    table.add_row("risk AUC (churn or contraction)", *(_fmt(d["risk_auc"]) for d in rows))
+    table.add_row("expansion AUC", *(_fmt(d["expansion_auc"]) for d in rows))
+    for k in rows[0]["precision_at"]:
+        table.add_row(f"precision at {k}", *(f"{d['precision_at'][k]:.2f}" for d in rows))
+    lead = rows[0]["lead_time_days"]
+    table.add_row("lead time, median days", *(_fmt(d["lead_time_days"]["median"], "{:g}") for d in rows))
+    table.add_row("lost with no risk signal before", *[str(lead["no_signal_before"])] * len(rows))
+    out.print(table)
+    effects = Table(title="Fitted effects (log-odds per fully confident, fresh signal)", title_justify="left")
+    for col in ("type", "churn", "contraction", "expansion"):
+        effects.add_column(col, justify="left" if col == "type" else "right")
+    for type_id, by_outcome in result.effects.items():
+        effects.add_row(type_id, *(f"{by_outcome.get(o, 0.0):+.2f}" for o in ("churn", "contraction", "expansion")))
+    out.print(effects)
+    out.print(f"Written to {written} under [scoring.effects]." if written else "Dry run: nothing written.")
+
+
+def _fmt(value: float | None, pattern: str = "{:.3f}") -> str:
+    return "—" if value is None else pattern.format(value)
+
+
+def print_account(out: Console, report: dict[str, Any]) -> None:
+    """One account: its score, how it was built (base rate, then each signal's step), and its timeline."""
+    a = report["accounts"][0]
+    p, e = a["projected"], a["explanation"]
+    out.print(f"[bold]{escape(a['name'])}[/] ({a['account_id']}) as of {report['as_of']}: ${a['mrr']:,.0f} MRR, "
+              f"{a['segment'] or 'no segment'}, CSM {a['csm'] or '—'}, renewal {a['renewal_date'] or '—'}")
+    out.print(f"  Risk {a['risk_score']:.2f} · expansion {a['expansion_score']:.2f} · expected churn "
+              f"−${p['churn_mrr']:,.0f}, contraction −${p['contraction_mrr']:,.0f}, expansion +${p['expansion_mrr']:,.0f}")
+    out.print("\n[bold]How the score was built[/]")
+    base = e["base"]
+    origin = f"{base['months_of_history']} account-months of revenue history" if base["months_of_history"] \
+        else "the configured defaults (no revenue history)"
+    for outcome in ("churn", "contraction", "expansion"):
+        steps = [s for s in e["steps"] if s["outcome"] == outcome]
+        out.print(f"  [bold]{outcome}[/]: base rate {base[outcome]:.1%} → {a['probabilities'][outcome]:.1%}; "
+                  f"expected ${e['base_mrr'][outcome]:,.0f} from the base rate")
+        for s in steps[:8]:
+            out.print(f"    {s['probability']:+.1%}  {_signed(s['mrr'])}  {BY_ID[s['type']].title}, {s['ts'][:10]}: "
+                      f"“{escape(_clip(s['evidence'], 90))}”")
+        if len(steps) > 8:
+            rest = sum(s["mrr"] for s in steps[8:])
+            out.print(f"    and {len(steps) - 8} smaller steps, {_signed(rest)} together")
+    out.print(f"  [dim]Base rates from {origin}; segment shrunk towards the portfolio.[/]")
+    out.print("\n[bold]Timeline[/]")
+    for s in sorted(a["signals"], key=lambda s: s["ts"]):
+        extra = f" → {s.get('owner') or '?'} by {s.get('due') or 'no date'}" if s["type"] == "action_item" else ""
+        who = f" — {escape(s['author'])}" if s.get("author") else ""
+        out.print(f"  {s['ts'][:10]}  {BY_ID[s['type']].title} ({s['confidence']:.2f}){extra}: "
+                  f"“{escape(_clip(s['evidence'], 120))}”{who}  [dim]{s['source']}[/]")
+    if report["actions"]:
+        print_actions(out, report)
+
+
+def _signed(mrr: float) -> str:
+    return f"{'+' if mrr >= 0 else '−'}${abs(mrr):,.0f}"
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

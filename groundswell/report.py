@@ -8,6 +8,7 @@ The CLI's table, the digest and alerts all render from this one object.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
@@ -16,11 +17,12 @@ from sqlmodel import Session
 from agents.multithread import engagement
 from groundswell import store
 from groundswell.settings import Config
-from signals import nrr
+from signals import baserates, nrr, projection
+from signals.baserates import OUTCOMES, BaseRates
 from signals.actions import Action, plan_actions, rank
 from signals.catalog import BY_ID
 from signals.portfolio import Account, Signal
-from signals.scoring import AccountScore, ScoringParams, project_portfolio, score_account
+from signals.scoring import AccountScore, ScoringParams, score_account
 
 
 def end_of_day(day: date) -> datetime:
@@ -30,30 +32,72 @@ def end_of_day(day: date) -> datetime:
 def scoring_params(config: Config) -> ScoringParams:
     s = config.scoring
     return ScoringParams(half_life_days=s.half_life_days, repeat_decay=s.repeat_decay,
-                         contraction_share=s.contraction_share, expansion_share=s.expansion_share,
                          renewal_window_days=s.renewal_window_days, renewal_boost=s.renewal_boost,
-                         weights=dict(s.weights))
+                         horizon_months=s.horizon_months, effects={t: dict(e) for t, e in s.effects.items()},
+                         defaults=BaseRates(**s.base_rates.model_dump()))
 
 
-def build_report(session: Session, *, as_of: date, config: Config, account_id: str | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Scored:
+    """A portfolio scored as of a date: what the report, calibration and the backtest share."""
+
+    accounts: list[Account]          # active at the date, MRR as of the date
+    signals: dict[str, list[Signal]]
+    scores: dict[str, AccountScore]
+    rates: dict[str, BaseRates]
+    history: dict[str, dict[str, float]]
+
+
+def score_portfolio(session: Session, *, as_of: date, config: Config, params: ScoringParams | None = None) -> Scored:
+    """Every account active on `as_of`, scored from the signals up to that day."""
     until = end_of_day(as_of)
-    accounts = [a for a in store.load_accounts(session) if a.mrr > 0]
+    history = store.load_revenue(session)
+    accounts = [a for a in accounts_as_of(store.load_accounts(session), history, as_of) if a.mrr > 0]
     signals: dict[str, list[Signal]] = defaultdict(list)
     for s in store.load_signals(session, until=until):
         signals[s.account_id].append(s)
-    params = scoring_params(config)
-    scores = {a.account_id: score_account(a, signals[a.account_id], as_of=until, params=params) for a in accounts}
+    params = params or scoring_params(config)
+    rates = baserates.estimate(history, {a.account_id: a.segment for a in accounts}, before=nrr.Month.parse(as_of),
+                               horizon_months=params.horizon_months, defaults=params.defaults,
+                               prior_months=config.scoring.segment_prior_months)
+    scores = {a.account_id: score_account(a, signals[a.account_id], as_of=until, params=params,
+                                          base=baserates.for_group(rates, a.segment)) for a in accounts}
+    return Scored(accounts, signals, scores, rates, history)
+
+
+def accounts_as_of(accounts: list[Account], history: dict[str, dict[str, float]], as_of: date) -> list[Account]:
+    """Accounts with the MRR they had on `as_of`.
+
+    When revenue history covers the date, an account's MRR is its MRR in the
+    latest recorded month up to the date (0 if it had no row then: churned, or
+    not yet a customer), so a backtest sees the accounts that later churned.
+    For dates after the history, accounts.csv's current MRR stands.
+    """
+    months = {m for per in history.values() for m in per}
+    month = f"{as_of:%Y-%m}"
+    recorded = max((m for m in months if m <= month), default=None)
+    if recorded is None or month > max(months):  # no history for the date: accounts.csv is all there is
+        return accounts
+    return [replace(a, mrr=float(history[a.account_id].get(recorded, 0.0))) if a.account_id in history else a
+            for a in accounts]
+
+
+def build_report(session: Session, *, as_of: date, config: Config, account_id: str | None = None) -> dict[str, Any]:
+    scored = score_portfolio(session, as_of=as_of, config=config)
+    until = end_of_day(as_of)
+    accounts, signals, scores = scored.accounts, scored.signals, scored.scores
     actions = rank([x for a in accounts for x in plan_actions(
         a, scores[a.account_id], signals[a.account_id], as_of=until, playbooks=config.playbooks,
         due_days=config.actions.due_days)])
-    engaged = _engaged_contacts(session, config, until)
-    urls = store.message_urls(session, keys={(s.source, s.message_id) for ss in signals.values() for s in ss
-                                             if s.message_id})
     shown = [a for a in accounts if account_id in (None, a.account_id)]
+    engaged = _engaged_contacts(session, config, until)
+    urls = store.message_urls(session, keys={(s.source, s.message_id) for a in shown for s in signals[a.account_id]
+                                             if s.message_id})
     shown.sort(key=lambda a: (-(scores[a.account_id].churn_mrr + scores[a.account_id].contraction_mrr), a.account_id))
     return {
         "as_of": as_of.isoformat(),
-        "portfolio": _portfolio(session, scores, as_of),
+        "portfolio": _portfolio(scored, as_of, config) | {f"by_{by}": _groups(scored, by, config)
+                                                          for by in ("segment", "csm")},
         "accounts": [_account(a, scores[a.account_id], signals[a.account_id], engaged.get(a.account_id, ()), urls)
                      for a in shown],
         "actions": [_action(i, x) for i, x in enumerate(
@@ -67,16 +111,11 @@ def _engaged_contacts(session: Session, config: Config, until: datetime) -> dict
     return {acc: engagement(rows, as_of=until, window_days=window).engaged for acc, rows in activity.items()}
 
 
-def _portfolio(session: Session, scores: dict[str, AccountScore], as_of: date) -> dict[str, Any]:
-    projection = project_portfolio(list(scores.values()))
-    out: dict[str, Any] = {
-        "accounts": projection.accounts, "start_mrr": round(projection.start_mrr, 2),
-        "projected_churn_mrr": round(projection.churn_mrr, 2),
-        "projected_contraction_mrr": round(projection.contraction_mrr, 2),
-        "projected_expansion_mrr": round(projection.expansion_mrr, 2),
-        "projected_nrr": _pct(projection.nrr), "projected_grr": _pct(projection.grr),
-    }
-    history = store.load_revenue(session)
+def _portfolio(scored: Scored, as_of: date, config: Config) -> dict[str, Any]:
+    out = projection.to_dict(projection.project(list(scored.scores.values()),
+                                                simulations=config.scoring.interval_simulations))
+    out["horizon_months"] = config.scoring.horizon_months
+    history = scored.history
     months = sorted({m for per in history.values() for m in per if m <= f"{as_of:%Y-%m}"})
     if months:
         end = nrr.Month.parse(months[-1])
@@ -84,6 +123,14 @@ def _portfolio(session: Session, scores: dict[str, AccountScore], as_of: date) -
         trailing = nrr.retention(history, max(end - 12, nrr.Month.parse(months[0])), end).to_dict()
         out["trailing_12m"] = {k: trailing[k] for k in ("start", "end", "nrr", "grr", "logo_retention")}
     return out
+
+
+def _groups(scored: Scored, by: str, config: Config) -> dict[str, Any]:
+    """Projected NRR and GRR, with their range, per segment or CSM."""
+    key = projection.group_key(by, {a.account_id: a for a in scored.accounts})
+    groups = projection.project_groups(list(scored.scores.values()), key,
+                                       simulations=config.scoring.interval_simulations)
+    return {name: projection.to_dict(p) for name, p in groups.items()}
 
 
 def _pct(value: float | None) -> float | None:
@@ -101,9 +148,25 @@ def _account(a: Account, score: AccountScore, signals: list[Signal], engaged: tu
         "projected": {"churn_mrr": round(score.churn_mrr, 2), "contraction_mrr": round(score.contraction_mrr, 2),
                       "expansion_mrr": round(score.expansion_mrr, 2)},
         "engaged_contacts": list(engaged),
-        "drivers": [{"type": c.signal.type, "side": c.side, "strength": round(c.strength, 3),
-                     "evidence": c.signal.evidence} for c in score.contributions[:5]],
+        "probabilities": {o: round(score.probability(o), 4) for o in OUTCOMES},
+        "explanation": explain(score),
         "signals": [_signal(s, urls) for s in ordered],
+    }
+
+
+def explain(score: AccountScore) -> dict[str, Any]:
+    """How the score was built: base rates, then each signal's step, strongest first."""
+    base = score.base
+    return {
+        "base": {"churn": round(base.churn, 4), "contraction": round(base.contraction, 4),
+                 "expansion": round(base.expansion, 4), "contraction_size": round(base.contraction_size, 3),
+                 "expansion_size": round(base.expansion_size, 3), "months_of_history": base.exposure},
+        "base_mrr": {o: round(score.base_mrr(o), 2) for o in OUTCOMES},
+        "steps": [{"outcome": c.outcome, "type": c.signal.type, "evidence": c.signal.evidence,
+                   "ts": c.signal.ts.isoformat().replace("+00:00", "Z"), "message_id": c.signal.message_id,
+                   "strength": round(c.strength, 3), "log_odds": round(c.log_odds, 3),
+                   "probability": round(c.probability, 4), "mrr": round(c.mrr, 2)}
+                  for c in score.contributions],
     }
 
 
@@ -127,8 +190,9 @@ def _action(rank_: int, x: Action) -> dict[str, Any]:
 def to_markdown(report: dict[str, Any]) -> str:
     p = report["portfolio"]
     lines = [f"# Groundswell report — {report['as_of']}", "",
-             f"**{p['accounts']} accounts, ${p['start_mrr']:,.0f} MRR.** Projected NRR **{p['projected_nrr']}%**, "
-             f"GRR **{p['projected_grr']}%** (churn −${p['projected_churn_mrr']:,.0f}, contraction "
+             f"**{p['accounts']} accounts, ${p['start_mrr']:,.0f} MRR.** Projected NRR over "
+             f"{p.get('horizon_months', 12)} months **{p['projected_nrr']}%**{_range(p, 'nrr')}, "
+             f"GRR **{p['projected_grr']}%**{_range(p, 'grr')} (churn −${p['projected_churn_mrr']:,.0f}, contraction "
              f"−${p['projected_contraction_mrr']:,.0f}, expansion +${p['projected_expansion_mrr']:,.0f})."]
     if "trailing_12m" in p:
         t = p["trailing_12m"]
@@ -145,6 +209,11 @@ def to_markdown(report: dict[str, Any]) -> str:
         lines.append(f"| {_md(a['name'])} | ${a['mrr']:,.0f} | {a['risk_score']:.2f} | {a['expansion_score']:.2f} | "
                      f"{a['renewal_date'] or ''} | {kinds} |")
     return "\n".join(lines) + "\n"
+
+
+def _range(portfolio: dict[str, Any], figure: str) -> str:
+    low_high = portfolio.get(f"projected_{figure}_range")
+    return f" (80% range {low_high[0]}–{low_high[1]}%)" if low_high else ""
 
 
 def _md(text: str) -> str:

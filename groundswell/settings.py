@@ -14,8 +14,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from signals.baserates import OUTCOMES
+from signals.catalog import BY_ID
 
 DEFAULT_CONFIG = Path("config/groundswell.toml")
 
@@ -51,14 +54,36 @@ class AnalysisConfig(BaseModel):
     senior_titles: list[str] = []
 
 
+class BaseRateConfig(BaseModel):
+    churn: float = Field(0.08, ge=0, lt=1)
+    contraction: float = Field(0.10, ge=0, lt=1)
+    expansion: float = Field(0.15, ge=0, lt=1)
+    contraction_size: float = Field(0.3, gt=0, le=1)
+    expansion_size: float = Field(0.25, gt=0)
+
+
 class ScoringConfig(BaseModel):
     half_life_days: float = Field(45, gt=0)
     repeat_decay: float = Field(0.5, ge=0, le=1)
-    contraction_share: float = Field(0.3, ge=0, le=1)
-    expansion_share: float = Field(0.25, ge=0)
     renewal_window_days: int = Field(120, ge=0)
     renewal_boost: float = Field(1.5, ge=1)
-    weights: dict[str, float] = {}
+    horizon_months: int = Field(12, gt=0, le=36)
+    segment_prior_months: int = Field(600, ge=0)
+    calibration_strength: float = Field(1.0, gt=0)
+    interval_simulations: int = Field(2000, ge=100)
+    base_rates: BaseRateConfig = BaseRateConfig()
+    effects: dict[str, dict[str, float]] = {}
+
+    @field_validator("effects")
+    @classmethod
+    def _known_effects(cls, effects: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        for type_id, by_outcome in effects.items():
+            if type_id not in BY_ID:
+                raise ValueError(f"unknown signal type {type_id!r}")
+            unknown = set(by_outcome) - set(OUTCOMES)
+            if unknown:
+                raise ValueError(f"{type_id}: unknown outcome {sorted(unknown)[0]!r} (use {', '.join(OUTCOMES)})")
+        return effects
 
 
 class ActionsConfig(BaseModel):
@@ -107,4 +132,52 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, value in override.items():
         out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+EFFECTS_TABLE = "[scoring.effects]"
+
+
+def write_effects(path: Path, effects: dict[str, dict[str, float]], *, note: str) -> None:
+    """Replace the `[scoring.effects]` table of a config file, keeping everything else as written.
+
+    The file is re-read and checked before it replaces the old one, so a
+    failure leaves the old file untouched.
+    """
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    kept = _without_table(text.splitlines(), EFFECTS_TABLE)
+    body = [f"# {note}", EFFECTS_TABLE]
+    for type_id, by_outcome in effects.items():
+        inner = ", ".join(f"{o} = {v!r}" for o, v in by_outcome.items())
+        body.append(f"{type_id} = {{ {inner} }}")
+    new = "\n".join([*kept, "", *body]).lstrip("\n") + "\n"
+    try:
+        parsed = tomllib.loads(new)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: cannot update [scoring.effects] ({exc}); fix the file and run again") from None
+    if parsed.get("scoring", {}).get("effects") != effects:
+        raise ConfigError(f"{path}: the effects written do not read back the same; the file is unchanged")
+    temporary = path.with_name(path.name + ".tmp")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary.write_text(new, encoding="utf-8")
+    temporary.replace(path)
+
+
+def _without_table(lines: list[str], header: str) -> list[str]:
+    """The lines minus one table (its header to the next header) and the comment just above it."""
+    out: list[str] = []
+    skipping = False
+    for line in lines:
+        stripped = line.strip()
+        if stripped == header:
+            skipping = True
+            while out and out[-1].startswith("# written by groundswell calibrate"):
+                out.pop()
+            continue
+        if skipping and stripped.startswith("["):
+            skipping = False
+        if not skipping:
+            out.append(line)
+    while out and not out[-1].strip():
+        out.pop()
     return out

@@ -13,7 +13,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, OperationalError
 
 from agents.base import Agent, Classifier, ClassifierError
-from agents.classifiers.local import LocalClassifier, load_model
 from agents.classifiers.memo import MemoClassifier
 from agents.expansion import ExpansionAgent
 from agents.multithread import DEFAULT_SENIOR, MultithreadAgent
@@ -48,6 +47,8 @@ def _redact(url: str) -> str:
 def build_classifier(backend: str, settings: Settings, *, model_path: Path | None = None) -> Classifier:
     """The classifier for `backend`, memoised so the agents that share it classify each message once."""
     if backend == "local":
+        # Imported here: the model needs scipy, which commands that never classify (report, nrr) should not load.
+        from agents.classifiers.local import LocalClassifier, load_model
         return MemoClassifier(inner=LocalClassifier(load_model(model_path)))
     if backend == "llm":
         raise ClassifierError("the llm backend is not part of this release yet: use --backend local")

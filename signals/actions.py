@@ -85,9 +85,9 @@ def _impact(kind: str, account: Account, score: AccountScore, group: Sequence[Si
     if kind == "expand":
         return score.expansion_mrr
     if kind == "multithread":
-        share = sum(c.strength for c in score.contributions if c.signal.type in ("single_threaded", "champion_departure"))
-        total = sum(c.strength for c in score.contributions if c.side == "churn") or 1.0
-        return score.churn_mrr * min(1.0, share / total)
+        # The churn MRR these signals added on top of the base rate.
+        return max(0.0, sum(c.mrr for c in score.contributions
+                            if c.outcome == "churn" and c.signal.type in ("single_threaded", "champion_departure")))
     return account.mrr * TASK_SHARE
 
 

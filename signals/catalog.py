@@ -20,11 +20,16 @@ class SignalType:
     agent: str
     description: str
     derived: bool = False
-    # Default effect on the account's money model: the probability mass one
-    # fully confident, fresh occurrence adds to its side (churn, contraction
-    # or expansion).  Config can override; calibration (later) fits them.
-    weight: float = 0.0
+    # Default effects on the money model: the log-odds one fully confident,
+    # fresh occurrence adds to each outcome (churn, contraction, expansion)
+    # within the scoring horizon.  Priors set by judgement (a clear churn
+    # statement multiplies the odds by e^2.2 ≈ 9: from an 8% base to 44%); config overrides them and
+    # `groundswell calibrate` fits them on the company's own history.
+    effects: tuple[tuple[str, float], ...] = ()
     label: str = ""
+
+    def effect(self, outcome: str) -> float:
+        return dict(self.effects).get(outcome, 0.0)
 
     @property
     def title(self) -> str:
@@ -33,51 +38,51 @@ class SignalType:
 
 CATALOG: tuple[SignalType, ...] = (
     SignalType(
-        id="churn_intent", side="churn", agent="risk", weight=0.45, label="Churn intent",
+        id="churn_intent", side="churn", agent="risk", effects=(("churn", 2.2), ("contraction", 0.4)), label="Churn intent",
         description="the customer says or implies they may cancel, not renew, or move off the product",
     ),
     SignalType(
-        id="competitor_mention", side="churn", agent="risk", weight=0.25, label="Competitor mention",
+        id="competitor_mention", side="churn", agent="risk", effects=(("churn", 1.0), ("contraction", 0.4)), label="Competitor mention",
         description="the customer is evaluating, piloting, comparing with, or being pitched by a competing product",
     ),
     SignalType(
-        id="budget_pressure", side="contraction", agent="risk", weight=0.35, label="Budget pressure",
+        id="budget_pressure", side="contraction", agent="risk", effects=(("contraction", 2.0), ("churn", 0.3)), label="Budget pressure",
         description="budget cuts, cost-cutting reviews, price push-back, requests to remove seats, downgrade a plan or drop a module",
     ),
     SignalType(
-        id="champion_departure", side="churn", agent="multithread", weight=0.3, label="Champion departure",
+        id="champion_departure", side="churn", agent="multithread", effects=(("churn", 1.0),), label="Champion departure",
         description="a key contact (champion, sponsor, admin, decision maker) leaves, changes role, goes on long leave, or a re-org removes them",
     ),
     SignalType(
-        id="dissatisfaction", side="churn", agent="risk", weight=0.2, label="Dissatisfaction",
+        id="dissatisfaction", side="churn", agent="risk", effects=(("churn", 0.6), ("contraction", 0.2)), label="Dissatisfaction",
         description="frustration, escalation, complaints about bugs, outages, support, onboarding or missing value",
     ),
     SignalType(
-        id="engagement_drop", side="churn", agent="multithread", weight=0.2, derived=True, label="Engagement drop",
+        id="engagement_drop", side="churn", agent="multithread", effects=(("churn", 0.8),), derived=True, label="Engagement drop",
         description="derived, not from one message: the account's contacts reply much more slowly, go silent, cancel or skip meetings",
     ),
     SignalType(
-        id="single_threaded", side="churn", agent="multithread", weight=0.1, derived=True, label="Single-threaded",
+        id="single_threaded", side="churn", agent="multithread", effects=(("churn", 0.3),), derived=True, label="Single-threaded",
         description="derived: only one customer contact is engaged in the trailing window, or no one senior is",
     ),
     SignalType(
-        id="expansion_interest", side="expansion", agent="expansion", weight=0.4, label="Expansion interest",
+        id="expansion_interest", side="expansion", agent="expansion", effects=(("expansion", 2.0),), label="Expansion interest",
         description="interest in more seats, a higher tier, an add-on module, more usage or a pricing quote for more",
     ),
     SignalType(
-        id="new_use_case", side="expansion", agent="expansion", weight=0.3, label="New use case",
+        id="new_use_case", side="expansion", agent="expansion", effects=(("expansion", 1.5),), label="New use case",
         description="another team, department, region, or use case wants to adopt the product",
     ),
     SignalType(
-        id="growth_event", side="expansion", agent="expansion", weight=0.2, label="Growth event",
+        id="growth_event", side="expansion", agent="expansion", effects=(("expansion", 0.8),), label="Growth event",
         description="the customer is growing: hiring, funding, acquisition, new office or market",
     ),
     SignalType(
-        id="advocacy", side="expansion", agent="expansion", weight=0.15, label="Advocacy",
+        id="advocacy", side="expansion", agent="expansion", effects=(("expansion", 0.6), ("churn", -0.4)), label="Advocacy",
         description="clear praise, a measured win or ROI, willingness to be a reference or case study, renewal confidence",
     ),
     SignalType(
-        id="action_item", side="task", agent="task", weight=0.0, label="Action item",
+        id="action_item", side="task", agent="task", effects=(), label="Action item",
         description="someone commits to do something, or asks the vendor to do something, with an owner and often a due date",
     ),
 )

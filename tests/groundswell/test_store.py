@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlmodel import Session, SQLModel
 
 from connectors.base import Message
@@ -107,3 +109,14 @@ def test_signals_are_stored_once_and_derived_ones_replaced(engine) -> None:
     with Session(engine) as session:
         loaded = store.load_signals(session, until=T0)
     assert sorted(s.type for s in loaded) == ["churn_intent", "engagement_drop"]
+
+
+def test_the_fast_schema_check_agrees_with_alembic(engine) -> None:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(store.MIGRATIONS))
+    assert store.head_revision() == ScriptDirectory.from_config(config).get_current_head()
+    assert store.schema_version(engine) == store.head_revision()  # the fixture's engine is migrated
+    store.drop_schema(engine)
+    assert store.schema_version(engine) is None
+    store.migrate(engine)
+    assert store.schema_version(engine) == store.head_revision()
