@@ -17,7 +17,6 @@ accounts, so they say how the effects will do on accounts they were not fit on.
 
 from __future__ import annotations
 
-import math
 import zlib
 from dataclasses import dataclass, replace
 from datetime import date
@@ -31,7 +30,8 @@ from signals.baserates import OUTCOMES
 from signals.catalog import CATALOG
 from signals.nrr import Month
 from signals.portfolio import Account
-from signals.scoring import RISK_OUTCOMES, AccountScore, ScoringParams, renewal_factor, score_account, strengths
+from signals.scoring import (RISK_OUTCOMES, AccountScore, ScoringParams, logit, renewal_factor, score_account,
+                             strengths)
 
 FITTED_TYPES = tuple(t.id for t in CATALOG if t.side != "task")
 RISK_TYPES = frozenset(t.id for t in CATALOG if t.side in RISK_OUTCOMES)
@@ -147,7 +147,7 @@ def fit(scored: Scored, result: Mapping[str, Outcome], *, params: ScoringParams,
         if not rows:
             continue
         x = np.array([_evidence(accounts[i], scored, outcome, params, until) for i in rows])
-        offset = np.array([_logit(scored.scores[i].base.probability(outcome)) for i in rows])
+        offset = np.array([logit(scored.scores[i].base.probability(outcome)) for i in rows])
         y = np.array([_happened(result[i], outcome) for i in rows], dtype=float)
         prior = np.array([params.effect(t, outcome) for t in FITTED_TYPES])
         solution = minimize(_loss, prior, args=(x, offset, y, prior, strength), jac=True, method="L-BFGS-B")
@@ -177,11 +177,6 @@ def _loss(beta: np.ndarray, x: np.ndarray, offset: np.ndarray, y: np.ndarray, pr
     nll = float(np.sum(np.logaddexp(0.0, z) - y * z))
     penalty = 0.5 * strength * float(np.sum((beta - prior) ** 2))
     return nll + penalty, x.T @ (p - y) + strength * (beta - prior)
-
-
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-6), 1 - 1e-6)
-    return math.log(p / (1 - p))
 
 
 def backtest(scored: Scored, result: Mapping[str, Outcome], scores: Sequence[AccountScore]) -> Backtest:

@@ -180,11 +180,11 @@ def score_account(account: Account, signals: Sequence[Signal], *, as_of: datetim
 
 def _waterfall(base: float, steps: list[tuple[Signal, float, float]]) -> list[tuple[tuple[Signal, float, float], float]]:
     """Each step (strongest log-odds first) with the outcome's probability after it."""
-    logit = _logit(base)
+    odds = logit(base)
     out = []
     for step in sorted(steps, key=lambda st: -abs(st[2])):
-        logit += step[2]
-        out.append((step, _sigmoid(logit)))
+        odds += step[2]
+        out.append((step, _sigmoid(odds)))
     return out
 
 
@@ -195,7 +195,7 @@ def _deltas(base: float, walk: list[tuple[tuple[Signal, float, float], float]]):
         previous = p
 
 
-def _logit(p: float) -> float:
+def logit(p: float) -> float:
     p = min(max(p, _EDGE), 1.0 - _EDGE)
     return math.log(p / (1.0 - p))
 
