@@ -30,8 +30,7 @@ from signals.baserates import OUTCOMES
 from signals.catalog import CATALOG
 from signals.nrr import Month
 from signals.portfolio import Account
-from signals.scoring import (RISK_OUTCOMES, AccountScore, ScoringParams, logit, renewal_factor, score_account,
-                             strengths)
+from signals.scoring import RISK_OUTCOMES, AccountScore, ScoringParams, evidence, logit, score_account
 
 FITTED_TYPES = tuple(t.id for t in CATALOG if t.side != "task")
 RISK_TYPES = frozenset(t.id for t in CATALOG if t.side in RISK_OUTCOMES)
@@ -146,7 +145,8 @@ def fit(scored: Scored, result: Mapping[str, Outcome], *, params: ScoringParams,
         rows = [i for i in ids if outcome == "churn" or not result[i].churned]
         if not rows:
             continue
-        x = np.array([_evidence(accounts[i], scored, outcome, params, until) for i in rows])
+        x = np.array([_features(evidence(accounts[i], scored.signals[i], as_of=until, params=params, outcome=outcome))
+                      for i in rows])
         offset = np.array([logit(scored.scores[i].base.probability(outcome)) for i in rows])
         y = np.array([_happened(result[i], outcome) for i in rows], dtype=float)
         prior = np.array([params.effect(t, outcome) for t in FITTED_TYPES])
@@ -156,13 +156,8 @@ def fit(scored: Scored, result: Mapping[str, Outcome], *, params: ScoringParams,
     return effects
 
 
-def _evidence(account: Account, scored: Scored, outcome: str, params: ScoringParams, until) -> list[float]:
-    """Per type, the summed strength the scorer would multiply this outcome's effect by."""
-    boost = renewal_factor(account.renewal_date, until.date(), params) if outcome in RISK_OUTCOMES else 1.0
-    totals = dict.fromkeys(FITTED_TYPES, 0.0)
-    for s, w in strengths(scored.signals[account.account_id], as_of=until, params=params):
-        totals[s.type] += w * boost
-    return [totals[t] for t in FITTED_TYPES]
+def _features(by_type: Mapping[str, float]) -> list[float]:
+    return [by_type.get(t, 0.0) for t in FITTED_TYPES]
 
 
 def _happened(o: Outcome, outcome: str) -> bool:

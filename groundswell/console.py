@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from groundswell.pipeline import AnalyzeReport, IngestReport
+from signals.actions import clip
 from signals.catalog import BY_ID
 
 
@@ -209,7 +210,7 @@ def print_account(out: Console, report: dict[str, Any]) -> None:
                   f"expected ${e['base_mrr'][outcome]:,.0f} from the base rate")
         for s in steps[:8]:
             out.print(f"    {s['probability']:+.1%}  {_signed(s['mrr'])}  {BY_ID[s['type']].title}, {s['ts'][:10]}: "
-                      f"“{escape(_clip(s['evidence'], 90))}”")
+                      f"“{escape(clip(s['evidence'], 90))}”")
         if len(steps) > 8:
             rest = sum(s["mrr"] for s in steps[8:])
             out.print(f"    and {len(steps) - 8} smaller steps, {_signed(rest)} together")
@@ -219,15 +220,10 @@ def print_account(out: Console, report: dict[str, Any]) -> None:
         extra = f" → {s.get('owner') or '?'} by {s.get('due') or 'no date'}" if s["type"] == "action_item" else ""
         who = f" — {escape(s['author'])}" if s.get("author") else ""
         out.print(f"  {s['ts'][:10]}  {BY_ID[s['type']].title} ({s['confidence']:.2f}){extra}: "
-                  f"“{escape(_clip(s['evidence'], 120))}”{who}  [dim]{s['source']}[/]")
+                  f"“{escape(clip(s['evidence'], 120))}”{who}  [dim]{s['source']}[/]")
     if report["actions"]:
         print_actions(out, report)
 
 
 def _signed(mrr: float) -> str:
     return f"{'+' if mrr >= 0 else '−'}${abs(mrr):,.0f}"
-
-
-def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

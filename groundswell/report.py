@@ -44,7 +44,6 @@ class Scored:
     accounts: list[Account]          # active at the date, MRR as of the date
     signals: dict[str, list[Signal]]
     scores: dict[str, AccountScore]
-    rates: dict[str, BaseRates]
     history: dict[str, dict[str, float]]
 
 
@@ -62,7 +61,7 @@ def score_portfolio(session: Session, *, as_of: date, config: Config, params: Sc
                                prior_months=config.scoring.segment_prior_months)
     scores = {a.account_id: score_account(a, signals[a.account_id], as_of=until, params=params,
                                           base=baserates.for_group(rates, a.segment)) for a in accounts}
-    return Scored(accounts, signals, scores, rates, history)
+    return Scored(accounts, signals, scores, history)
 
 
 def accounts_as_of(accounts: list[Account], history: dict[str, dict[str, float]], as_of: date) -> list[Account]:
@@ -96,8 +95,7 @@ def build_report(session: Session, *, as_of: date, config: Config, account_id: s
     shown.sort(key=lambda a: (-(scores[a.account_id].churn_mrr + scores[a.account_id].contraction_mrr), a.account_id))
     return {
         "as_of": as_of.isoformat(),
-        "portfolio": _portfolio(scored, as_of, config) | {f"by_{by}": _groups(scored, by, config)
-                                                          for by in ("segment", "csm")},
+        "portfolio": _portfolio(scored, as_of, config),
         "accounts": [_account(a, scores[a.account_id], signals[a.account_id], engaged.get(a.account_id, ()), urls)
                      for a in shown],
         "actions": [_action(i, x) for i, x in enumerate(
@@ -112,9 +110,13 @@ def _engaged_contacts(session: Session, config: Config, until: datetime) -> dict
 
 
 def _portfolio(scored: Scored, as_of: date, config: Config) -> dict[str, Any]:
-    out = projection.to_dict(projection.project(list(scored.scores.values()),
-                                                simulations=config.scoring.interval_simulations))
-    out["horizon_months"] = config.scoring.horizon_months
+    """Projected figures with their ranges for the whole portfolio and by segment and CSM (one simulation)."""
+    by_id = {a.account_id: a for a in scored.accounts}
+    groupings = {"*": lambda s: "*"} | {f"by_{by}": projection.group_key(by, by_id) for by in ("segment", "csm")}
+    projected = projection.project_groupings(list(scored.scores.values()), groupings,
+                                             simulations=config.scoring.interval_simulations)
+    whole = projected.pop("*").get("*") or projection.empty()
+    out = projection.to_dict(whole) | {"horizon_months": config.scoring.horizon_months}
     history = scored.history
     months = sorted({m for per in history.values() for m in per if m <= f"{as_of:%Y-%m}"})
     if months:
@@ -122,19 +124,7 @@ def _portfolio(scored: Scored, as_of: date, config: Config) -> dict[str, Any]:
         # Trailing twelve months, or as much history as there is when it is shorter.
         trailing = nrr.retention(history, max(end - 12, nrr.Month.parse(months[0])), end).to_dict()
         out["trailing_12m"] = {k: trailing[k] for k in ("start", "end", "nrr", "grr", "logo_retention")}
-    return out
-
-
-def _groups(scored: Scored, by: str, config: Config) -> dict[str, Any]:
-    """Projected NRR and GRR, with their range, per segment or CSM."""
-    key = projection.group_key(by, {a.account_id: a for a in scored.accounts})
-    groups = projection.project_groups(list(scored.scores.values()), key,
-                                       simulations=config.scoring.interval_simulations)
-    return {name: projection.to_dict(p) for name, p in groups.items()}
-
-
-def _pct(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
+    return out | {key: {name: projection.to_dict(p) for name, p in groups.items()} for key, groups in projected.items()}
 
 
 def _account(a: Account, score: AccountScore, signals: list[Signal], engaged: tuple[str, ...],

@@ -128,7 +128,7 @@ def _title(kind: str, account: Account, group: Sequence[Signal], playbooks: Mapp
               if account.renewal_date and account.renewal_date >= as_of.date() else "this week")
     title = template.format(account=account.name, before_renewal=before, csm=account.csm or "the CSM")
     if kind == "task":
-        return f"{title}: “{_clip(group[0].evidence, 80)}”"
+        return f"{title}: “{clip(group[0].evidence, 80)}”"
     return title
 
 
@@ -138,14 +138,14 @@ def _why(group: Sequence[Signal]) -> str:
     for s in group[:3]:
         who = f" — {s.author}" if s.author else ""
         when = f", {s.ts:%d %b}" if s.message_id else ""
-        parts.append(f"{BY_ID[s.type].title}: “{_clip(s.evidence, 160)}”{who}{when}")
+        parts.append(f"{BY_ID[s.type].title}: “{clip(s.evidence, 160)}”{who}{when}")
     more = len(group) - 3
     if more > 0:
         parts.append(f"and {more} more signal{'s' if more > 1 else ''}")
     return "\n".join(parts)
 
 
-def _clip(text: str, limit: int) -> str:
+def clip(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 

@@ -42,54 +42,64 @@ class Projection:
 def project(scores: Sequence[AccountScore], *, simulations: int = 2000, seed: int = 0) -> Projection:
     """The expected figures and their 80% interval for one group of accounts."""
     groups = project_groups(scores, lambda s: "*", simulations=simulations, seed=seed)
-    return groups.get("*") or Projection(project_portfolio([]), None, None)
+    return groups.get("*") or empty()
+
+
+def empty() -> Projection:
+    """No paying accounts: nothing to project and no range."""
+    return Projection(project_portfolio([]), None, None)
 
 
 def project_groups(scores: Sequence[AccountScore], group_of: Callable[[AccountScore], str], *,
                    simulations: int = 2000, seed: int = 0) -> dict[str, Projection]:
     """Per group (segment, CSM...), from one shared set of simulations."""
+    return project_groupings(scores, {"": group_of}, simulations=simulations, seed=seed)[""]
+
+
+def project_groupings(scores: Sequence[AccountScore], groupings: Mapping[str, Callable[[AccountScore], str]], *,
+                      simulations: int = 2000, seed: int = 0) -> dict[str, dict[str, Projection]]:
+    """Several groupings at once (the whole portfolio, by segment, by CSM) from one set of simulations.
+
+    The draws depend only on the accounts and the seed, so every grouping
+    sees the same simulated futures and a report simulates once.
+    """
     active = [s for s in scores if s.mrr > 0]
-    groups = sorted({group_of(s) for s in active})
+    columns = [(name, group) for name, group_of in groupings.items() for group in sorted({group_of(s) for s in active})]
+    out: dict[str, dict[str, Projection]] = {name: {} for name in groupings}
     if not active:
-        return {}
-    index = np.array([groups.index(group_of(s)) for s in active])
-    nrr, grr = _simulate(active, index, len(groups), simulations, seed)
-    out = {}
-    for g, name in enumerate(groups):
-        members = [s for s, i in zip(active, index) if i == g]
-        out[name] = Projection(project_portfolio(members), _range(nrr[:, g]), _range(grr[:, g]))
+        return out
+    column = {key: j for j, key in enumerate(columns)}
+    member = np.zeros((len(active), len(columns)))
+    for i, s in enumerate(active):
+        for name, group_of in groupings.items():
+            member[i, column[(name, group_of(s))]] = 1.0
+    nrr, grr = _simulate(active, member, simulations, seed)
+    for j, (name, group) in enumerate(columns):
+        members = [s for s, m in zip(active, member[:, j]) if m]
+        out[name][group] = Projection(project_portfolio(members), _range(nrr[:, j]), _range(grr[:, j]))
     return out
 
 
-def _simulate(active: Sequence[AccountScore], index: np.ndarray, n_groups: int, simulations: int,
+def _simulate(active: Sequence[AccountScore], member: np.ndarray, simulations: int,
               seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """NRR and GRR per simulation and group, shape (simulations, groups)."""
+    """NRR and GRR per simulation and group column, shape (simulations, groups); `member` is accounts x groups."""
     rng = np.random.default_rng(seed)
     mrr = np.array([s.mrr for s in active])
     p = {o: np.array([s.probability(o) for s in active]) for o in ("churn", "contraction", "expansion")}
     lose = mrr * np.array([s.base.contraction_size for s in active])
     gain = mrr * np.array([s.base.expansion_size for s in active])
-    start = np.bincount(index, weights=mrr, minlength=n_groups)
-    nrr, grr = np.empty((simulations, n_groups)), np.empty((simulations, n_groups))
+    start = mrr @ member
+    nrr, grr = np.empty((simulations, member.shape[1])), np.empty((simulations, member.shape[1]))
     for first in range(0, simulations, _CHUNK):
         n = min(_CHUNK, simulations - first)
         draws = rng.random((3, n, len(active)))
         churned = draws[0] < p["churn"]
         stays = ~churned
-        lost = np.where(churned, mrr, 0.0) + np.where(stays & (draws[1] < p["contraction"]), lose, 0.0)
-        gained = np.where(stays & (draws[2] < p["expansion"]), gain, 0.0)
-        lost_g = _by_group(lost, index, n_groups)
-        gained_g = _by_group(gained, index, n_groups)
-        nrr[first:first + n] = (start - lost_g + gained_g) / start * 100
-        grr[first:first + n] = np.minimum(100.0, (start - lost_g) / start * 100)
+        lost = (np.where(churned, mrr, 0.0) + np.where(stays & (draws[1] < p["contraction"]), lose, 0.0)) @ member
+        gained = np.where(stays & (draws[2] < p["expansion"]), gain, 0.0) @ member
+        nrr[first:first + n] = (start - lost + gained) / start * 100
+        grr[first:first + n] = np.minimum(100.0, (start - lost) / start * 100)
     return nrr, grr
-
-
-def _by_group(values: np.ndarray, index: np.ndarray, n_groups: int) -> np.ndarray:
-    """Sum each simulation's account values per group: (sims, accounts) -> (sims, groups)."""
-    out = np.zeros((values.shape[0], n_groups))
-    np.add.at(out.T, index, values.T)
-    return out
 
 
 def _range(values: np.ndarray) -> Range:

@@ -143,12 +143,19 @@ def strengths(signals: Iterable[Signal], *, as_of: datetime, params: ScoringPara
     return out
 
 
-def evidence_by_type(signals: Iterable[Signal], *, as_of: datetime, params: ScoringParams) -> dict[str, float]:
-    """Total strength per type: the features calibration fits effects on."""
+def evidence(account: Account, signals: Iterable[Signal], *, as_of: datetime, params: ScoringParams,
+             outcome: str) -> dict[str, float]:
+    """Per type, the total strength the outcome's effect multiplies: the features calibration fits effects on."""
+    boost = _boost(outcome, renewal_factor(account.renewal_date, as_of.date(), params))
     totals: dict[str, float] = defaultdict(float)
     for s, w in strengths(signals, as_of=as_of, params=params):
-        totals[s.type] += w
+        totals[s.type] += w * boost
     return dict(totals)
+
+
+def _boost(outcome: str, renewal: float) -> float:
+    """Renewal proximity makes churn and contraction evidence count more, not expansion."""
+    return renewal if outcome in RISK_OUTCOMES else 1.0
 
 
 def score_account(account: Account, signals: Sequence[Signal], *, as_of: datetime, params: ScoringParams,
@@ -160,7 +167,7 @@ def score_account(account: Account, signals: Sequence[Signal], *, as_of: datetim
         for outcome in OUTCOMES:
             effect = params.effect(s.type, outcome)
             if effect:
-                strength = w * (boost if outcome in RISK_OUTCOMES else 1.0)
+                strength = w * _boost(outcome, boost)
                 steps[outcome].append((s, strength, effect * strength))
     walks = {o: _waterfall(base.probability(o), steps[o]) for o in OUTCOMES}
     p = {o: walks[o][-1][1] if walks[o] else base.probability(o) for o in OUTCOMES}
@@ -213,8 +220,3 @@ def project_portfolio(scores: Sequence[AccountScore]) -> PortfolioProjection:
                                churn_mrr=sum(s.churn_mrr for s in active),
                                contraction_mrr=sum(s.contraction_mrr for s in active),
                                expansion_mrr=sum(s.expansion_mrr for s in active))
-
-
-def effects_table(params: ScoringParams, types: Iterable[str]) -> dict[str, dict[str, float]]:
-    """Every type's effect on every outcome, overrides applied: what calibration starts from."""
-    return {t: {o: params.effect(t, o) for o in OUTCOMES} for t in types}
