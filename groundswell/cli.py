@@ -20,13 +20,14 @@ from sqlmodel import Session
 
 from agents.base import ClassifierError
 from connectors.base import SourceError
-from groundswell import calibration, console, pipeline, store
-from groundswell.calibration import CalibrationError
-from groundswell.report import build_report, end_of_day, score_portfolio, scoring_params, to_markdown
+from groundswell import console, store
 from groundswell.settings import DEFAULT_CONFIG, Config, ConfigError, Settings, load_config, write_effects
 from groundswell.wiring import build_analysis, build_classifier, build_engine
 
-EXPECTED = (SourceError, ConfigError, ClassifierError, CalibrationError, click.BadParameter)
+EXPECTED = (SourceError, ConfigError, ClassifierError, click.BadParameter)
+TABLE_ACCOUNTS = 25  # the report table's accounts, by MRR at risk; JSON and Markdown list them all
+# The scorer, calibration and pipeline modules are imported inside the commands that use them: they
+# pull in numpy and every connector, and `nrr` or `--help` should not wait for that.
 
 
 class Context:
@@ -101,6 +102,7 @@ def ingest(ctx: Context, paths: tuple[Path, ...], accounts_csv: Path | None, con
     if not paths and not (accounts_csv or contacts_csv or revenue_csv):
         raise click.BadParameter("give at least one PATH, or --accounts/--contacts/--revenue")
     engine = ctx.engine()
+    from groundswell import pipeline
     with console.progress(ctx.err, "Ingesting messages") as advance:
         report = pipeline.ingest(engine, paths=list(paths), accounts_csv=accounts_csv, contacts_csv=contacts_csv,
                                  revenue_csv=revenue_csv, vendor_domains=ctx.config.vendor.domains,
@@ -113,8 +115,10 @@ def ingest(ctx: Context, paths: tuple[Path, ...], accounts_csv: Path | None, con
 @click.option("--as-of", "as_of", default=None, help="Date (YYYY-MM-DD) the derived signals are computed at; default today.")
 @command
 def analyze(ctx: Context, backend: str, as_of: str | None) -> None:
-    """Run the agents over messages not yet analysed and recompute derived signals."""
+    """Run the agents over messages not yet analysed, recompute derived signals, and score the portfolio."""
     day = parse_date(as_of)
+    from groundswell import pipeline, snapshots
+    from groundswell.report import end_of_day
     engine, analysis = ctx.engine(), build_analysis(backend, ctx.settings, ctx.config)
     with Session(engine) as session:
         pending = store.pending_count(session)
@@ -123,6 +127,9 @@ def analyze(ctx: Context, backend: str, as_of: str | None) -> None:
                                   multithread=analysis.multithread, as_of=end_of_day(day),
                                   now=datetime.now(timezone.utc), batch_size=ctx.config.analysis.batch_size,
                                   progress=advance)
+    # Score now, so that the next `report` for this day reads the result instead of computing it.
+    with console.status(ctx.err, "Scoring the portfolio"), Session(engine) as session:
+        snapshots.current(session, as_of=day, config=ctx.config, now=datetime.now(timezone.utc))
     console.print_analyze(ctx.out, report)
 
 
@@ -133,11 +140,20 @@ def analyze(ctx: Context, backend: str, as_of: str | None) -> None:
 @command
 def report(ctx: Context, fmt: str, as_of: str | None, account_id: str | None) -> None:
     """The scored portfolio and the prioritised actions."""
-    engine = ctx.engine()
-    with Session(engine) as session:
-        if account_id and account_id not in {a.account_id for a in store.load_accounts(session)}:
-            raise click.BadParameter(f"no account {account_id!r}: see `groundswell report` for the ids")
-        data = build_report(session, as_of=parse_date(as_of), config=ctx.config, account_id=account_id)
+    from groundswell import snapshots
+    from groundswell.report import to_markdown
+    day, limit = parse_date(as_of), ctx.config.actions.limit
+    with Session(ctx.engine()) as session:
+        snapshot = snapshots.current(session, as_of=day, config=ctx.config, now=datetime.now(timezone.utc))
+        if fmt == "json" and account_id is None:
+            click.echo(snapshots.as_json(session, snapshot))
+            return
+        data = snapshots.as_report(session, snapshot, limit=limit, account_id=account_id,
+                                   top=TABLE_ACCOUNTS if fmt == "table" else None)
+        if account_id and not data["accounts"]:
+            known = account_id in store.account_field(session, field="name")
+            raise click.BadParameter(f"account {account_id!r} had no MRR on {day}, so it is not in the report" if known
+                                     else f"no account {account_id!r}: see `groundswell report` for the ids")
     if fmt == "json":
         click.echo(json.dumps(data, ensure_ascii=False))
     elif fmt == "markdown":
@@ -210,12 +226,17 @@ def train(ctx: Context, data_dir: Path, out_path: Path | None, with_feedback: bo
 @command
 def calibrate(ctx: Context, as_of: str, fmt: str, dry_run: bool) -> None:
     """Fit each signal type's effect from history; print the backtest; write the effects to config."""
+    from groundswell import calibration
+    from groundswell.report import end_of_day, score_portfolio, scoring_params
     day = parse_date(as_of)
     params = scoring_params(ctx.config)
     with Session(ctx.engine()) as session:
         scored = score_portfolio(session, as_of=day, config=ctx.config, params=params)
-    result = calibration.calibrate(scored, as_of=day, params=params, strength=ctx.config.scoring.calibration_strength,
-                                   until=end_of_day(day))
+    try:
+        result = calibration.calibrate(scored, as_of=day, params=params, until=end_of_day(day),
+                                       strength=ctx.config.scoring.calibration_strength)
+    except calibration.CalibrationError as exc:
+        raise click.BadParameter(str(exc)) from None
     if not dry_run:
         write_effects(ctx.config_path, result.effects,
                       note=f"written by groundswell calibrate --as-of {day} on {datetime.now(timezone.utc):%Y-%m-%d}")
@@ -246,6 +267,8 @@ def nrr(ctx: Context, revenue_csv: Path | None, accounts_csv: Path | None, start
 @command
 def digest(ctx: Context, out_path: Path, as_of: str | None) -> None:
     """Write the weekly manager digest as an HTML page."""
+    from groundswell import pipeline
+    from groundswell.report import end_of_day
     written = pipeline.publish_digest(ctx.engine(), config=ctx.config, path=out_path,
                                       now=end_of_day(parse_date(as_of)))
     ctx.out.print(f"Wrote the digest to {written}")

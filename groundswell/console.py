@@ -8,16 +8,18 @@ object or an ingest/analyze report.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.markup import escape
 from rich.table import Table
 
-from groundswell.pipeline import AnalyzeReport, IngestReport
 from signals.actions import clip
 from signals.catalog import BY_ID
+
+if TYPE_CHECKING:  # the pipeline imports every connector; the console only needs its report types
+    from groundswell.pipeline import AnalyzeReport, IngestReport
 
 
 KIND_COLOURS = {"save": "red", "protect": "dark_orange", "expand": "green", "multithread": "magenta", "task": "cyan"}
@@ -67,7 +69,10 @@ def print_analyze(out: Console, r: AnalyzeReport) -> None:
 def print_report(out: Console, report: dict[str, Any], *, top: int | None = None) -> None:
     print_portfolio(out, report)
     print_actions(out, report, top=top)
-    table = Table(title="Accounts by MRR at risk", title_justify="left")
+    shown, total = len(report["accounts"]), report["portfolio"]["accounts"]
+    caption = f"{shown} of {total} accounts: the most MRR at risk and those with actions. " \
+              "--format json or markdown lists them all." if shown < total else None
+    table = Table(title="Accounts by MRR at risk", title_justify="left", caption=caption, caption_justify="left")
     for col, kw in (("Account", {}), ("MRR", {"justify": "right"}), ("Risk", {"justify": "right"}),
                     ("Expansion", {"justify": "right"}), ("At risk", {"justify": "right"}),
                     ("Upside", {"justify": "right"}), ("Renewal", {}), ("Signals", {})):
@@ -208,9 +213,10 @@ def print_account(out: Console, report: dict[str, Any]) -> None:
         steps = [s for s in e["steps"] if s["outcome"] == outcome]
         out.print(f"  [bold]{outcome}[/]: base rate {base[outcome]:.1%} → {a['probabilities'][outcome]:.1%}; "
                   f"expected ${e['base_mrr'][outcome]:,.0f} from the base rate")
-        for s in steps[:8]:
-            out.print(f"    {s['probability']:+.1%}  {_signed(s['mrr'])}  {BY_ID[s['type']].title}, {s['ts'][:10]}: "
-                      f"“{escape(clip(s['evidence'], 90))}”")
+        for step in steps[:8]:
+            s = a["signals"][step["signal"]]
+            out.print(f"    {step['probability']:+.1%}  {_signed(step['mrr'])}  {BY_ID[s['type']].title}, "
+                      f"{s['ts'][:10]}: “{escape(clip(s['evidence'], 90))}”")
         if len(steps) > 8:
             rest = sum(s["mrr"] for s in steps[8:])
             out.print(f"    and {len(steps) - 8} smaller steps, {_signed(rest)} together")

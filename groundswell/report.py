@@ -14,7 +14,6 @@ from typing import Any
 
 from sqlmodel import Session
 
-from agents.multithread import engagement
 from groundswell import store
 from groundswell.settings import Config
 from signals import baserates, nrr, projection
@@ -81,7 +80,9 @@ def accounts_as_of(accounts: list[Account], history: dict[str, dict[str, float]]
             for a in accounts]
 
 
-def build_report(session: Session, *, as_of: date, config: Config, account_id: str | None = None) -> dict[str, Any]:
+def build_report(session: Session, *, as_of: date, config: Config, account_id: str | None = None,
+                 every_action: bool = False) -> dict[str, Any]:
+    """The report object, computed now; `every_action` keeps all actions instead of the configured top."""
     scored = score_portfolio(session, as_of=as_of, config=config)
     until = end_of_day(as_of)
     accounts, signals, scores = scored.accounts, scored.signals, scored.scores
@@ -89,24 +90,23 @@ def build_report(session: Session, *, as_of: date, config: Config, account_id: s
         a, scores[a.account_id], signals[a.account_id], as_of=until, playbooks=config.playbooks,
         due_days=config.actions.due_days)])
     shown = [a for a in accounts if account_id in (None, a.account_id)]
-    engaged = _engaged_contacts(session, config, until)
-    urls = store.message_urls(session, keys={(s.source, s.message_id) for a in shown for s in signals[a.account_id]
-                                             if s.message_id})
+    engaged = _engaged_contacts(session, config, until, account_id)
     shown.sort(key=lambda a: (-(scores[a.account_id].churn_mrr + scores[a.account_id].contraction_mrr), a.account_id))
     return {
         "as_of": as_of.isoformat(),
         "portfolio": _portfolio(scored, as_of, config),
-        "accounts": [_account(a, scores[a.account_id], signals[a.account_id], engaged.get(a.account_id, ()), urls)
+        "accounts": [_account(a, scores[a.account_id], signals[a.account_id], engaged.get(a.account_id, ()))
                      for a in shown],
         "actions": [_action(i, x) for i, x in enumerate(
-            [x for x in actions if account_id in (None, x.account_id)][: config.actions.limit], start=1)],
+            [x for x in actions if account_id in (None, x.account_id)][: None if every_action else config.actions.limit],
+            start=1)],
     }
 
 
-def _engaged_contacts(session: Session, config: Config, until: datetime) -> dict[str, tuple[str, ...]]:
-    window = config.analysis.engagement_window_days
-    activity = store.activity(session, until=until, since=until - timedelta(days=window))
-    return {acc: engagement(rows, as_of=until, window_days=window).engaged for acc, rows in activity.items()}
+def _engaged_contacts(session: Session, config: Config, until: datetime,
+                      account_id: str | None) -> dict[str, tuple[str, ...]]:
+    since = until - timedelta(days=config.analysis.engagement_window_days)
+    return store.customer_authors(session, since=since, until=until, account_id=account_id)
 
 
 def _portfolio(scored: Scored, as_of: date, config: Config) -> dict[str, Any]:
@@ -127,8 +127,7 @@ def _portfolio(scored: Scored, as_of: date, config: Config) -> dict[str, Any]:
     return out | {key: {name: projection.to_dict(p) for name, p in groups.items()} for key, groups in projected.items()}
 
 
-def _account(a: Account, score: AccountScore, signals: list[Signal], engaged: tuple[str, ...],
-             urls: dict[tuple[str, str], str | None]) -> dict[str, Any]:
+def _account(a: Account, score: AccountScore, signals: list[Signal], engaged: tuple[str, ...]) -> dict[str, Any]:
     ordered = sorted(signals, key=lambda s: (s.ts, s.type), reverse=True)
     return {
         "account_id": a.account_id, "name": a.name, "mrr": round(a.mrr, 2),
@@ -139,33 +138,38 @@ def _account(a: Account, score: AccountScore, signals: list[Signal], engaged: tu
                       "expansion_mrr": round(score.expansion_mrr, 2)},
         "engaged_contacts": list(engaged),
         "probabilities": {o: round(score.probability(o), 4) for o in OUTCOMES},
-        "explanation": explain(score),
-        "signals": [_signal(s, urls) for s in ordered],
+        "explanation": explain(score, ordered),
+        "signals": [_signal(s) for s in ordered],
     }
 
 
-def explain(score: AccountScore) -> dict[str, Any]:
-    """How the score was built: base rates, then each signal's step, strongest first."""
+def explain(score: AccountScore, signals: list[Signal]) -> dict[str, Any]:
+    """How the score was built: base rates, then each signal's step, strongest first.
+
+    A step names its signal by its index in `signals` (the account's list in
+    the report) rather than repeating the quote: a large portfolio's report
+    would otherwise carry every piece of evidence twice or more.
+    """
     base = score.base
+    index = {id(s): i for i, s in enumerate(signals)}
     return {
         "base": {"churn": round(base.churn, 4), "contraction": round(base.contraction, 4),
                  "expansion": round(base.expansion, 4), "contraction_size": round(base.contraction_size, 3),
                  "expansion_size": round(base.expansion_size, 3), "months_of_history": base.exposure},
         "base_mrr": {o: round(score.base_mrr(o), 2) for o in OUTCOMES},
-        "steps": [{"outcome": c.outcome, "type": c.signal.type, "evidence": c.signal.evidence,
-                   "ts": c.signal.ts.isoformat().replace("+00:00", "Z"), "message_id": c.signal.message_id,
+        "steps": [{"outcome": c.outcome, "signal": index[id(c.signal)], "type": c.signal.type,
                    "strength": round(c.strength, 3), "log_odds": round(c.log_odds, 3),
                    "probability": round(c.probability, 4), "mrr": round(c.mrr, 2)}
                   for c in score.contributions],
     }
 
 
-def _signal(s: Signal, urls: dict[tuple[str, str], str | None]) -> dict[str, Any]:
+def _signal(s: Signal) -> dict[str, Any]:
     out: dict[str, Any] = {"type": s.type, "confidence": round(s.confidence, 3), "evidence": s.evidence,
                            "source": s.source or "derived", "message_id": s.message_id,
                            "ts": s.ts.isoformat().replace("+00:00", "Z"), "author": s.author}
-    if s.message_id and urls.get((s.source, s.message_id)):
-        out["url"] = urls[(s.source, s.message_id)]
+    if s.url:
+        out["url"] = s.url
     if s.type == "action_item":
         out["owner"], out["due"] = s.owner, s.due.isoformat() if s.due else None
     return out

@@ -17,7 +17,6 @@ from sqlmodel import Session
 from connectors import csv_crm
 from groundswell import store
 from signals import nrr
-from signals.portfolio import Account
 
 if TYPE_CHECKING:
     from groundswell.cli import Context
@@ -31,11 +30,11 @@ def nrr_command(ctx: "Context", *, revenue_csv: Path | None, accounts_csv: Path 
         raise click.BadParameter(str(exc)) from None
     if last <= first:
         raise click.BadParameter(f"--end {end} must be after --start {start}")
-    history, accounts = _load(ctx, revenue_csv, accounts_csv, need_accounts=by is not None)
+    history, groups_of = _load(ctx, revenue_csv, accounts_csv, by=by, months=(str(first), str(last)))
     overall = nrr.retention(history, first, last).to_dict()
     groups = {}
     if by:
-        keys = {a.account_id: getattr(a, by) or "(none)" for a in accounts}
+        keys = {account_id: value or "(none)" for account_id, value in groups_of.items()}
         groups = {g: r.to_dict() for g, r in nrr.retention_by(history, first, last, keys).items()}
     if fmt == "json":
         click.echo(json.dumps({**overall, "groups": groups}))
@@ -44,19 +43,27 @@ def nrr_command(ctx: "Context", *, revenue_csv: Path | None, accounts_csv: Path 
 
 
 def _load(ctx: "Context", revenue_csv: Path | None, accounts_csv: Path | None,
-          *, need_accounts: bool) -> tuple[dict[str, dict[str, float]], list[Account]]:
+          *, by: str | None, months: tuple[str, str]) -> tuple[dict[str, dict[str, float]], dict[str, str | None]]:
+    """The revenue of the two months compared, and each account's value of `by` (empty without --by).
+
+    A cohort's retention depends only on each account's MRR in the start and
+    end months, so only those rows are read from the database.
+    """
     history: dict[str, dict[str, float]] = {}
     if revenue_csv is not None:
         for account_id, month, mrr in csv_crm.read_revenue(revenue_csv):
             history.setdefault(account_id, {})[month] = mrr
-    accounts = csv_crm.read_accounts(accounts_csv) if accounts_csv is not None else []
-    if revenue_csv is None or (need_accounts and accounts_csv is None):
+    groups = {a.account_id: getattr(a, by) for a in csv_crm.read_accounts(accounts_csv)} \
+        if by and accounts_csv is not None else {}
+    if revenue_csv is None or (by and accounts_csv is None):
         with Session(ctx.engine()) as session:
-            history = history or store.load_revenue(session)
-            accounts = accounts or store.load_accounts(session)
+            history = history or store.load_revenue(session, months=months)
+            groups = groups or (store.account_field(session, field=by) if by else {})
     if not history:
-        raise click.BadParameter("no revenue: pass --revenue revenue.csv or ingest one first")
-    return history, accounts
+        where = "in revenue.csv" if revenue_csv is not None else "in the database"
+        raise click.BadParameter(f"no revenue for {months[0]} or {months[1]} {where}: "
+                                 "pass --revenue revenue.csv or ingest one first")
+    return history, groups
 
 
 def _print(ctx: "Context", overall: dict[str, Any], groups: dict[str, dict[str, Any]], by: str | None) -> None:

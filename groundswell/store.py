@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Collection, Iterable, Iterator, Sequence
 
 from sqlalchemy import delete, event, func, inspect, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -22,8 +22,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
 from connectors.base import Message, to_utc
-from groundswell.tables import (AccountRow, AlertRow, ContactRow, FeedbackRow, MessageRow, RevenueRow,
-                                SignalRow, SyncStateRow, TaskRow)
+from groundswell.tables import (AccountRow, AlertRow, ContactRow, FeedbackRow, MessageRow, ReportSnapshotRow,
+                                ReportAccountRow, RevenueRow, RevisionRow, SignalRow, SyncStateRow,
+                                TaskRow)
 from signals.portfolio import Account, Contact, Signal
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -104,7 +105,23 @@ def _affected(session: Session, stmt: Any, rows: Sequence[dict[str, Any]]) -> in
     multi-row INSERTs from one cached compilation — far cheaper than compiling
     a fresh VALUES clause per chunk.
     """
-    return len(session.connection().execute(stmt, list(rows)).all())
+    written = len(session.connection().execute(stmt, list(rows)).all())
+    if written:
+        _bump_revision(session)
+    return written
+
+
+def _bump_revision(session: Session) -> None:
+    """Count a write that can change a report, in the writer's own transaction."""
+    t = RevisionRow.__table__
+    stmt = _insert(session, t).values(name="data", value=1)
+    session.connection().execute(stmt.on_conflict_do_update(index_elements=["name"], set_={"value": t.c.value + 1}))
+
+
+def revision(session: Session) -> int:
+    """How many report-changing writes the database has seen: a report snapshot is good while this stands."""
+    t = RevisionRow.__table__.c
+    return session.connection().execute(select(t.value).where(t.name == "data")).scalar() or 0
 
 
 def _upsert(session: Session, model: type, rows: list[dict[str, Any]], keys: list[str]) -> int:
@@ -139,10 +156,19 @@ def upsert_revenue(session: Session, *, rows: Iterable[tuple[str, str, float]]) 
 
 
 def load_accounts(session: Session) -> list[Account]:
+    t = AccountRow.__table__.c
+    query = select(t.account_id, t.name, t.mrr, t.domains, t.slack_channels, t.csm, t.segment, t.plan,
+                   t.renewal_date, t.attributes).order_by(t.account_id)
     return [Account(account_id=r.account_id, name=r.name, mrr=r.mrr, domains=tuple(r.domains),
                     slack_channels=tuple(r.slack_channels), csm=r.csm, segment=r.segment, plan=r.plan,
                     renewal_date=r.renewal_date, attributes=dict(r.attributes))
-            for r in session.scalars(select(AccountRow).order_by(AccountRow.account_id))]
+            for r in session.connection().execute(query)]
+
+
+def account_field(session: Session, *, field: str) -> dict[str, Any]:
+    """One column of every account (e.g. segment), by account id: cheaper than loading whole accounts."""
+    t = AccountRow.__table__.c
+    return dict(session.connection().execute(select(t.account_id, t[field])).all())
 
 
 def load_contacts(session: Session) -> list[Contact]:
@@ -151,9 +177,14 @@ def load_contacts(session: Session) -> list[Contact]:
             for r in session.scalars(select(ContactRow).order_by(ContactRow.email))]
 
 
-def load_revenue(session: Session) -> dict[str, dict[str, float]]:
+def load_revenue(session: Session, *, months: Collection[str] | None = None) -> dict[str, dict[str, float]]:
+    """MRR by account and "YYYY-MM"; only the given months when `months` is passed (NRR needs two)."""
+    t = RevenueRow.__table__.c
+    query = select(t.account_id, t.month, t.mrr)
+    if months is not None:
+        query = query.where(t.month.in_(sorted(months)))
     history: dict[str, dict[str, float]] = defaultdict(dict)
-    for account_id, month, mrr in session.execute(select(RevenueRow.account_id, RevenueRow.month, RevenueRow.mrr)):
+    for account_id, month, mrr in session.connection().execute(query).all():
         history[account_id][month] = mrr
     return dict(history)
 
@@ -227,6 +258,20 @@ def activity(session: Session, *, until: datetime,
     return dict(per_account)
 
 
+def customer_authors(session: Session, *, since: datetime, until: datetime,
+                     account_id: str | None = None) -> dict[str, tuple[str, ...]]:
+    """Per account: the customer-side people who wrote in (since, until], sorted (engaged contacts)."""
+    t = MessageRow.__table__.c
+    query = (select(t.account_id, t.author).distinct()
+             .where(t.ts > since, t.ts <= until, t.author_side != "vendor", t.author.is_not(None)))
+    if account_id:
+        query = query.where(t.account_id == account_id)
+    per_account: dict[str, set[str]] = defaultdict(set)
+    for account, author in session.connection().execute(query):
+        per_account[account].add(author)
+    return {account: tuple(sorted(authors)) for account, authors in per_account.items()}
+
+
 # -- signals ----------------------------------------------------------------
 def fingerprint(signal: Signal) -> str:
     key = "\x1f".join([signal.account_id, signal.type, signal.source or "", signal.message_id or "",
@@ -255,27 +300,66 @@ def _signal_row(s: Signal, message_ids: dict[str, int], now: datetime) -> dict[s
 def replace_derived_signals(session: Session, *, signals: Sequence[Signal], now: datetime) -> None:
     """Derived signals describe the state as of an analysis: drop the old set, store the new."""
     session.execute(delete(SignalRow).where(SignalRow.derived.is_(True)))
+    _bump_revision(session)
     insert_signals(session, signals=signals, message_ids={}, now=now)
 
 
 def load_signals(session: Session, *, until: datetime, account_id: str | None = None) -> list[Signal]:
-    query = select(SignalRow).where(SignalRow.ts <= until).order_by(SignalRow.ts, SignalRow.id)
+    """Signals up to `until`, oldest first, each with its message's permalink."""
+    # Core rows, not ORM objects: a large portfolio has hundreds of thousands of signals.
+    t, m = SignalRow.__table__.c, MessageRow.__table__.c
+    query = (select(t.type, t.account_id, t.confidence, t.evidence, t.ts, t.agent, t.backend, t.source,
+                    t.source_message_id, t.author, t.owner, t.due, m.url)
+             .select_from(SignalRow.__table__.outerjoin(MessageRow.__table__, m.id == t.message_id))
+             .where(t.ts <= until).order_by(t.ts, t.id))
     if account_id:
-        query = query.where(SignalRow.account_id == account_id)
-    return [Signal(type=r.type, account_id=r.account_id, confidence=r.confidence, evidence=r.evidence,
-                   ts=to_utc(r.ts), agent=r.agent, backend=r.backend, source=r.source,
-                   message_id=r.source_message_id, author=r.author, owner=r.owner, due=r.due)
-            for r in session.scalars(query)]
+        query = query.where(t.account_id == account_id)
+    return [Signal(type=kind, account_id=account, confidence=confidence, evidence=evidence, ts=to_utc(ts), agent=agent,
+                   backend=backend, source=source, message_id=message_id, author=author, owner=owner, due=due, url=url)
+            for kind, account, confidence, evidence, ts, agent, backend, source, message_id, author, owner, due, url
+            in session.connection().execute(query)]
 
 
-def message_urls(session: Session, *, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str | None]:
-    wanted = set(keys)
-    if not wanted:
-        return {}
-    ids = {sid for _, sid in wanted}
-    rows = session.execute(select(MessageRow.source, MessageRow.source_id, MessageRow.url)
-                           .where(MessageRow.source_id.in_(ids)))
-    return {(s, i): u for s, i, u in rows if (s, i) in wanted}
+# -- report snapshots -------------------------------------------------------
+def load_snapshot(session: Session, *, as_of: date, inputs: str) -> tuple[str, str] | None:
+    """(portfolio JSON, actions JSON) of the report stored for `as_of`, if it was built from these inputs."""
+    t = ReportSnapshotRow.__table__.c
+    row = session.connection().execute(select(t.portfolio, t.actions).where(t.as_of == as_of, t.inputs == inputs))
+    found = row.first()
+    return (found[0], found[1]) if found else None
+
+
+def snapshot_accounts(session: Session, *, as_of: date, ids: Collection[str] | None = None,
+                      first: int | None = None) -> list[tuple[int, str, str, str]]:
+    """(position, account_id, entry JSON, actions JSON) of a snapshot's accounts in report order:
+    all of them, the `ids` given, or the `first` n."""
+    t = ReportAccountRow.__table__.c
+    query = select(t.position, t.account_id, t.body, t.actions).where(t.as_of == as_of).order_by(t.position)
+    if ids is not None:
+        query = query.where(t.account_id.in_(sorted(ids)))
+    if first is not None:
+        query = query.limit(first)
+    return [(p, a, b, x) for p, a, b, x in session.connection().execute(query).all()]
+
+
+def save_snapshot(session: Session, *, as_of: date, inputs: str, portfolio: str, actions: str,
+                  accounts: Sequence[tuple[str, str, str]], at: datetime, keep: int = 8) -> None:
+    """Replace the report stored for `as_of` (one per date) and drop all but the `keep` newest dates.
+
+    `accounts` holds (account_id, entry JSON, actions JSON) in report order.
+    """
+    connection = session.connection()
+    snapshots, rows = ReportSnapshotRow.__table__, ReportAccountRow.__table__
+    newest = select(snapshots.c.as_of).where(snapshots.c.as_of != as_of).order_by(snapshots.c.created_at.desc())
+    stale = [as_of, *connection.execute(newest.offset(keep - 1)).scalars()]
+    connection.execute(delete(rows).where(rows.c.as_of.in_(stale)))
+    connection.execute(delete(snapshots).where(snapshots.c.as_of.in_(stale)))
+    connection.execute(snapshots.insert().values(
+        as_of=as_of, inputs=inputs, portfolio=portfolio, actions=actions, created_at=at))
+    if accounts:
+        connection.execute(rows.insert(), [
+            {"as_of": as_of, "account_id": account_id, "position": i, "body": body, "actions": actions}
+            for i, (account_id, body, actions) in enumerate(accounts)])
 
 
 # -- feedback ---------------------------------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, DateTime, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -153,3 +153,40 @@ class FeedbackRow(SQLModel, table=True):
     corrected_type: Optional[str] = Field(default=None, max_length=64)
     author: Optional[str] = None
     created_at: datetime = _utc_column()
+
+
+class RevisionRow(SQLModel, table=True):
+    """A counter bumped by every store write that can change a report (see `store.revision`)."""
+
+    __tablename__ = "revision"
+    name: str = Field(primary_key=True, max_length=32)
+    value: int = 0
+
+
+class ReportSnapshotRow(SQLModel, table=True):
+    """A scored portfolio as of a date, kept while the data and config it came from are unchanged.
+
+    `inputs` is a hash of the data revision, the config and the scorer's code;
+    `portfolio` and `actions` (the report's top actions) are JSON text, and
+    each account's part of the report is a `ReportAccountRow`, so one account
+    can be read without parsing the whole portfolio.
+    """
+
+    __tablename__ = "report_snapshot"
+    as_of: date = Field(primary_key=True)
+    inputs: str = Field(max_length=64)
+    portfolio: str = Field(sa_column=Column(Text, nullable=False))
+    actions: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = _utc_column()
+
+
+class ReportAccountRow(SQLModel, table=True):
+    """One account's entry in a report snapshot and all its actions, as JSON text; `position` is its place."""
+
+    __tablename__ = "report_account"
+    __table_args__ = (Index("ix_report_account_position", "as_of", "position"),)
+    as_of: date = Field(primary_key=True)
+    account_id: str = Field(primary_key=True, max_length=128)
+    position: int
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    actions: str = Field(sa_column=Column(Text, nullable=False))

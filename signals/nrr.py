@@ -34,6 +34,7 @@ Conventions (SaaS Metrics Standards Board and ChartMogul):
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -64,10 +65,7 @@ class Month:
             return value
         if isinstance(value, date):
             return cls(value.year, value.month)
-        match = _MONTH.fullmatch(str(value).strip())
-        if match is None or not 1 <= int(match[2]) <= 12:
-            raise ValueError(f"invalid month {value!r}: expected YYYY-MM, e.g. 2025-07")
-        return cls(int(match[1]), int(match[2]))
+        return _parse_text(str(value))
 
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
@@ -94,6 +92,15 @@ class Month:
     @property
     def quarter_start(self) -> Month:
         return Month(self.year, (self.month - 1) // 3 * 3 + 1)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_text(value: str) -> Month:
+    # Cached: a revenue history repeats the same few dozen month strings across thousands of accounts.
+    match = _MONTH.fullmatch(value.strip())
+    if match is None or not 1 <= int(match[2]) <= 12:
+        raise ValueError(f"invalid month {value!r}: expected YYYY-MM, e.g. 2025-07")
+    return Month(int(match[1]), int(match[2]))
 
 
 _Series = dict[Month, float]  # one account's active months only (MRR > 0)
@@ -292,15 +299,16 @@ def _span(start: str | Month, end: str | Month) -> tuple[Month, Month]:
 
 def _normalise(history: History) -> dict[str, _Series]:
     """Validated history keyed by Month, keeping only active (MRR > 0) months."""
+    parse = Month.parse  # bound once: this runs over every account-month of the history
     normalised: dict[str, _Series] = {}
     for account_id, rows in history.items():
         series: _Series = {}
         for key, mrr in rows.items():
-            month, value = Month.parse(key), float(mrr)
-            if not math.isfinite(value) or value < 0:
-                raise ValueError(f"invalid MRR {mrr!r} for {account_id} in {month}: expected a number >= 0")
-            if value > 0:
+            month, value = parse(key), float(mrr)
+            if 0 < value < math.inf:
                 series[month] = value
+            elif value != 0:  # negative, NaN or infinite
+                raise ValueError(f"invalid MRR {mrr!r} for {account_id} in {month}: expected a number >= 0")
         normalised[account_id] = series
     return normalised
 

@@ -46,7 +46,8 @@ class Signal:
 
     `message_id` is the source's stable id of the message quoted (None for
     derived signals such as `engagement_drop`, whose evidence is a summary of
-    the account's message timing rather than a quote).
+    the account's message timing rather than a quote).  `url` is filled in when
+    the store loads a signal whose message has a permalink.
     """
 
     type: str
@@ -61,6 +62,7 @@ class Signal:
     author: str | None = None
     owner: str | None = None
     due: date | None = None
+    url: str | None = None  # the source message's permalink, when the source has one
 
 
 def email_domain(address: str | None) -> str | None:

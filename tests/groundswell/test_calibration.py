@@ -85,7 +85,8 @@ def test_the_report_explains_each_score_and_gives_ranges(demo_engine) -> None:
     [account] = report["accounts"]
     explanation = account["explanation"]
     churn_steps = [s for s in explanation["steps"] if s["outcome"] == "churn"]
-    assert any(s["type"] == "churn_intent" and s["evidence"] for s in churn_steps)
+    assert any(s["type"] == "churn_intent" and account["signals"][s["signal"]]["type"] == "churn_intent"
+               and account["signals"][s["signal"]]["evidence"] for s in churn_steps)
     total = explanation["base_mrr"]["churn"] + sum(s["mrr"] for s in churn_steps)
     assert total == pytest.approx(account["projected"]["churn_mrr"], abs=0.05 * len(churn_steps) + 0.01)
 
