@@ -7,6 +7,11 @@ its channel's account.  An unopenable zip or corrupt metadata is a
 each folder of day files is a conversation named by its folder (no permalink);
 without `channels.json` and `users.json` it is no export.  A bad day file or
 message is a `Skip`; bot and system messages are counted in `noise` by subtype.
+
+`SlackWorkspace` (who is who, and one message payload -> `Message`) is shared
+with the live connector, `connectors/slack.py`, which builds it from Web API
+payloads with `api_workspace`: both see the same message objects, so both
+give the same `Message`, source id included, for the same message.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import ClassVar, Iterator
+from typing import ClassVar, Iterable, Iterator
 
 from connectors.base import FatalSourceError, FileConnector, Message, register, to_utc
 from connectors.directory import Directory, Side
@@ -36,7 +41,7 @@ _SPOKEN = frozenset({"", "thread_broadcast", "reply_broadcast", "file_share", "f
 _HIDDEN = (".", "__MACOSX")
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _UNREADABLE = (OSError, zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError)
-_MALFORMED = (AttributeError, TypeError, KeyError, ValueError, OverflowError)
+MALFORMED = (AttributeError, TypeError, KeyError, ValueError, OverflowError)
 
 
 @dataclass
@@ -154,14 +159,20 @@ def _person(raw: dict) -> _Person:
                    bool(raw.get("is_restricted") or raw.get("is_ultra_restricted")))
 
 
-def _conversation(raw: dict, rel: str) -> _Conversation:
+def _conversation(raw: dict, direct: bool) -> _Conversation:
     members = raw.get("members") if isinstance(raw.get("members"), list) else ()
     return _Conversation(raw["id"], str(raw.get("name") or raw["id"]),
-                         tuple(m for m in members if isinstance(m, str)), rel in ("mpims.json", "dms.json"))
+                         tuple(m for m in members if isinstance(m, str)), direct)
+
+
+def slack_time(ts: str) -> datetime:
+    """A message ts ("1452837352.000006") as a UTC datetime, to the microsecond; ValueError if it is none."""
+    seconds, _, fraction = ts.partition(".")
+    return _EPOCH + timedelta(seconds=int(seconds), microseconds=int(fraction[:6].ljust(6, "0")))
 
 
 @dataclass(frozen=True, slots=True)
-class _Channel:
+class SlackChannel:
     conversation: _Conversation
     key: str                       # the name, or the id when accounts.csv maps the id
     participants: tuple[str, ...]  # members' emails, else names
@@ -179,7 +190,7 @@ class _Who:
     participants: tuple[str, ...]
 
 
-class _Workspace:
+class SlackWorkspace:
     """Who and where, from the metadata and the directory, cached for one fetch."""
 
     def __init__(self, directory: Directory, people: list[_Person], conversations: list[_Conversation]) -> None:
@@ -218,11 +229,11 @@ class _Workspace:
             self._sides[key] = side
         return side
 
-    def channel(self, conversation: _Conversation) -> _Channel:
+    def channel(self, conversation: _Conversation) -> SlackChannel:
         members = [self.people.get(m) or _Person(m, m, listed=False) for m in conversation.members]
         sides = [self.side(m) for m in members]
         mapped = [k for k in (conversation.name, conversation.id) if self.directory.account_for_channel(k)]
-        return _Channel(
+        return SlackChannel(
             conversation, mapped[0] if mapped else conversation.name,
             tuple(dict.fromkeys(m.email or m.name for m in members)),
             tuple(m.email for m, s in zip(members, sides) if m.email and s == "customer"),
@@ -230,7 +241,33 @@ class _Workspace:
             tuple(m.email for m in members if m.email) if conversation.direct else (),
             internal=bool(sides) and all(s == "vendor" for s in sides))
 
-    def who(self, channel: _Channel, person: _Person) -> _Who:
+    def channel_for(self, conversation_id: str) -> SlackChannel:
+        return self.channel(self.by_folder[conversation_id])
+
+    def message(self, channel: SlackChannel, raw: dict, *, noise: Counter[str], permalink_base: str) -> Message | None:
+        """A person's message, or None for a bot, system or empty one, counted in `noise` by subtype."""
+        subtype = raw.get("subtype") or ""
+        comment = raw["comment"] if subtype == "file_comment" and isinstance(raw.get("comment"), dict) else {}
+        user_id = comment.get("user") or raw.get("user")
+        kind = subtype if subtype not in _SPOKEN else "" if self.human(user_id) else "bot_message"
+        if kind:
+            noise[kind] += 1
+            return None
+        text = str(comment.get("comment") or raw.get("text") or "")
+        text = self.markup.render(text).strip() if text.strip() else self.markup.render_attached(raw)
+        if not text:
+            noise["empty"] += 1
+            return None
+        person = self.author(user_id, raw)
+        who, cid, thread_ts = self.who(channel, person), channel.conversation.id, raw.get("thread_ts")
+        return Message(
+            source="slack", source_id=f"{cid}:{raw['ts']}", ts=slack_time(raw["ts"]), author=person.name, text=text,
+            author_email=person.email, author_side=who.side, account_id=who.account_id,
+            thread_id=f"{cid}:{thread_ts}" if thread_ts else None, channel=channel.conversation.name,
+            participants=who.participants, url=_permalink(permalink_base, channel.conversation, raw["ts"], thread_ts),
+            unresolved_hint=who.hint)
+
+    def who(self, channel: SlackChannel, person: _Person) -> _Who:
         """Side and account by interface.md's order; a vendor author defers to the channel."""
         if (who := self._who.get((channel.conversation.id, person.user_id))) is not None:
             return who
@@ -249,6 +286,28 @@ class _Workspace:
         participants = channel.participants if handle in channel.participants else (*channel.participants, handle)
         who = self._who[channel.conversation.id, person.user_id] = _Who(side, account, hint, participants)
         return who
+
+
+def api_workspace(directory: Directory, users: Iterable[dict], conversations: Iterable[dict], *,
+                  team: str | None = None) -> SlackWorkspace:
+    """The workspace from Web API payloads: users.list members and conversation objects with `members`.
+
+    `team` (auth.test's team_id) names the vendor's own team outright, where an
+    export can only take the team most of its people belong to.
+    """
+    people = {raw["id"]: _person(raw) for raw in users if isinstance(raw, dict) and isinstance(raw.get("id"), str)}
+    found = [_conversation(raw, bool(raw.get("is_im") or raw.get("is_mpim"))) for raw in conversations
+             if isinstance(raw, dict) and isinstance(raw.get("id"), str)]
+    workspace = SlackWorkspace(directory, list(people.values()), found)
+    workspace.team = team or workspace.team
+    return workspace
+
+
+def _permalink(base: str, conversation: _Conversation, ts: str, thread_ts: str | None) -> str | None:
+    if not conversation.known:
+        return None
+    url = f"{base.rstrip('/')}/archives/{conversation.id}/p{ts.replace('.', '')}"
+    return f"{url}?thread_ts={thread_ts}&cid={conversation.id}" if thread_ts and thread_ts != ts else url
 
 
 @register
@@ -288,25 +347,26 @@ class SlackExportConnector(FileConnector):
                 conversation = workspace.by_folder.get(folder) or _Conversation(folder, folder, known=False)
                 yield from self._conversation(tree, workspace, workspace.channel(conversation), days[folder], floor)
 
-    def _workspace(self, tree: _Tree) -> _Workspace:
+    def _workspace(self, tree: _Tree) -> SlackWorkspace:
         label = self.path.name
         if not any(rel in tree.files for rel in _TOP):
             raise FatalSourceError(f"{label} has no channels.json or users.json at its top level: "
                          "point ingest at a Slack export (.zip or unpacked folder)")
         users = [raw for rel in reversed(_USERS) for raw in _load_list(tree, rel, label)]
         people = {raw["id"]: _person(raw) for raw in users}  # users.json over org_users.json
-        conversations = [_conversation(raw, rel) for rel in _CONVERSATIONS for raw in _load_list(tree, rel, label)]
-        return _Workspace(self.directory, list(people.values()), conversations)
+        conversations = [_conversation(raw, rel in ("mpims.json", "dms.json"))
+                         for rel in _CONVERSATIONS for raw in _load_list(tree, rel, label)]
+        return SlackWorkspace(self.directory, list(people.values()), conversations)
 
-    def _conversation(self, tree: _Tree, workspace: _Workspace, channel: _Channel, days: list[str],
+    def _conversation(self, tree: _Tree, workspace: SlackWorkspace, channel: SlackChannel, days: list[str],
                       floor: datetime | None) -> Iterator[Message]:
         for rel in days:
             for ts, raw, where in self._day(tree, rel):
                 if floor and ts < floor:
                     continue
                 try:
-                    message = self._message(workspace, channel, raw, ts)
-                except _MALFORMED as exc:
+                    message = workspace.message(channel, raw, noise=self.noise, permalink_base=self.permalink_base)
+                except MALFORMED as exc:
                     self.skip(where, f"malformed message ({type(exc).__name__}: {exc})")
                     continue
                 if message is not None:
@@ -327,39 +387,10 @@ class SlackExportConnector(FileConnector):
         for index, raw in enumerate(data):
             ts = raw.get("ts") if isinstance(raw, dict) else None
             try:
-                seconds, _, fraction = ts.partition(".")
-                when = _EPOCH + timedelta(seconds=int(seconds), microseconds=int(fraction[:6].ljust(6, "0")))
+                when = slack_time(ts)
             except (AttributeError, ValueError, OverflowError):
                 self.skip(f"{where}[{index}]", f"not a message with a ts: {str(raw)[:60]}")
                 continue
             out.append((when, raw, f"{where}[{index}]"))
         out.sort(key=lambda item: item[0])
         return out
-
-    def _message(self, workspace: _Workspace, channel: _Channel, raw: dict, ts: datetime) -> Message | None:
-        subtype = raw.get("subtype") or ""
-        comment = raw["comment"] if subtype == "file_comment" and isinstance(raw.get("comment"), dict) else {}
-        user_id = comment.get("user") or raw.get("user")
-        noise = subtype if subtype not in _SPOKEN else "" if workspace.human(user_id) else "bot_message"
-        if noise:
-            self.noise[noise] += 1
-            return None
-        text = str(comment.get("comment") or raw.get("text") or "")
-        text = workspace.markup.render(text).strip() if text.strip() else workspace.markup.render_attached(raw)
-        if not text:
-            self.noise["empty"] += 1
-            return None
-        person = workspace.author(user_id, raw)
-        who, cid, thread_ts = workspace.who(channel, person), channel.conversation.id, raw.get("thread_ts")
-        return Message(
-            source="slack", source_id=f"{cid}:{raw['ts']}", ts=ts, author=person.name, text=text,
-            author_email=person.email, author_side=who.side, account_id=who.account_id,
-            thread_id=f"{cid}:{thread_ts}" if thread_ts else None, channel=channel.conversation.name,
-            participants=who.participants, url=self._permalink(channel.conversation, raw["ts"], thread_ts),
-            unresolved_hint=who.hint)
-
-    def _permalink(self, conversation: _Conversation, ts: str, thread_ts: str | None) -> str | None:
-        if not conversation.known:
-            return None
-        url = f"{self.permalink_base.rstrip('/')}/archives/{conversation.id}/p{ts.replace('.', '')}"
-        return f"{url}?thread_ts={thread_ts}&cid={conversation.id}" if thread_ts and thread_ts != ts else url
