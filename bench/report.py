@@ -48,11 +48,14 @@ def revenue(path: Path, accounts: list[str], seed: int = 11) -> None:
 
 
 def timed(args: list[str], cwd: Path, runs: int = 3) -> tuple[float, float]:
+    """Best and worst wall time; output goes to a file, as in `groundswell report --format json > report.json`."""
     times = []
     for _ in range(runs):
-        t0 = time.perf_counter()
-        result = subprocess.run([sys.executable, "-m", "groundswell", *args], cwd=cwd, capture_output=True, text=True)
-        times.append(time.perf_counter() - t0)
+        with open(cwd / "out.txt", "wb") as out:
+            t0 = time.perf_counter()
+            result = subprocess.run([sys.executable, "-m", "groundswell", *args], cwd=cwd, stdout=out,
+                                    stderr=subprocess.PIPE, text=True)
+            times.append(time.perf_counter() - t0)
         if result.returncode:
             raise SystemExit(f"{' '.join(args)} failed: {result.stderr.strip()}")
     return min(times), max(times)

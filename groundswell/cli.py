@@ -146,7 +146,8 @@ def report(ctx: Context, fmt: str, as_of: str | None, account_id: str | None) ->
     with Session(ctx.engine()) as session:
         snapshot = snapshots.current(session, as_of=day, config=ctx.config, now=datetime.now(timezone.utc))
         if fmt == "json" and account_id is None:
-            click.echo(snapshots.as_json(session, snapshot))
+            # Written straight to stdout: click.echo would scan tens of megabytes for ANSI codes to strip.
+            sys.stdout.write(snapshots.as_json(session, snapshot) + "\n")
             return
         data = snapshots.as_report(session, snapshot, limit=limit, account_id=account_id,
                                    top=TABLE_ACCOUNTS if fmt == "table" else None)

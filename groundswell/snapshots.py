@@ -67,7 +67,8 @@ def current(session: Session, *, as_of: date, config: Config, now: datetime) -> 
     try:
         store.save_snapshot(session, as_of=as_of, inputs=key, portfolio=_dumps(data["portfolio"]),
                             actions=_dumps(top), at=now,
-                            accounts=[(a["account_id"], _dumps(a), _dumps(by_account.get(a["account_id"], [])))
+                            accounts=[(a["account_id"], _dumps(_without(a, "explanation")),
+                                       _dumps(by_account.get(a["account_id"], [])), _dumps(a["explanation"]))
                                       for a in data["accounts"]])
         session.commit()
     except IntegrityError:  # another process stored the same report first
@@ -76,8 +77,12 @@ def current(session: Session, *, as_of: date, config: Config, now: datetime) -> 
 
 
 def as_json(session: Session, snapshot: Snapshot) -> str:
-    """The whole report as `report --format json` prints it, without parsing every account."""
-    accounts = ", ".join(body for _, _, body, _ in store.snapshot_accounts(session, as_of=snapshot.as_of))
+    """The whole report as `report --format json` prints it, without parsing every account.
+
+    Accounts come without their `explanation`: for a large portfolio it would
+    double the output, and `report --account ID` shows it for one account.
+    """
+    accounts = ", ".join(store.snapshot_entries(session, as_of=snapshot.as_of))
     return (f'{{"as_of": {json.dumps(snapshot.as_of.isoformat())}, "portfolio": {_dumps(snapshot.portfolio)}, '
             f'"accounts": [{accounts}], "actions": {_dumps(snapshot.actions)}}}')
 
@@ -100,7 +105,19 @@ def as_report(session: Session, snapshot: Snapshot, *, limit: int, account_id: s
     else:
         rows = store.snapshot_accounts(session, as_of=snapshot.as_of)
     return {"as_of": snapshot.as_of.isoformat(), "portfolio": snapshot.portfolio,
-            "accounts": [json.loads(body) for _, _, body, _ in sorted(rows)], "actions": actions}
+            "accounts": [_with_explanation(body, explanation) for _, _, body, _, explanation in sorted(rows)],
+            "actions": actions}
+
+
+def _with_explanation(body: str, explanation: str) -> dict[str, Any]:
+    entry = json.loads(body)
+    # Back in its place, before the signals, as build_report orders the keys.
+    signals = entry.pop("signals")
+    return entry | {"explanation": json.loads(explanation), "signals": signals}
+
+
+def _without(entry: dict[str, Any], key: str) -> dict[str, Any]:
+    return {k: v for k, v in entry.items() if k != key}
 
 
 def _dumps(value: Any) -> str:

@@ -330,23 +330,30 @@ def load_snapshot(session: Session, *, as_of: date, inputs: str) -> tuple[str, s
 
 
 def snapshot_accounts(session: Session, *, as_of: date, ids: Collection[str] | None = None,
-                      first: int | None = None) -> list[tuple[int, str, str, str]]:
-    """(position, account_id, entry JSON, actions JSON) of a snapshot's accounts in report order:
-    all of them, the `ids` given, or the `first` n."""
+                      first: int | None = None) -> list[tuple[int, str, str, str, str]]:
+    """(position, account_id, entry, actions, explanation), the last three JSON, of a snapshot's accounts
+    in report order: all of them, the `ids` given, or the `first` n."""
     t = ReportAccountRow.__table__.c
-    query = select(t.position, t.account_id, t.body, t.actions).where(t.as_of == as_of).order_by(t.position)
+    query = (select(t.position, t.account_id, t.body, t.actions, t.explanation).where(t.as_of == as_of)
+             .order_by(t.position))
     if ids is not None:
         query = query.where(t.account_id.in_(sorted(ids)))
     if first is not None:
         query = query.limit(first)
-    return [(p, a, b, x) for p, a, b, x in session.connection().execute(query).all()]
+    return [tuple(row) for row in session.connection().execute(query).all()]
+
+
+def snapshot_entries(session: Session, *, as_of: date) -> list[str]:
+    """Every account's entry JSON of a snapshot, in report order (for printing the whole report)."""
+    t = ReportAccountRow.__table__.c
+    return list(session.connection().execute(select(t.body).where(t.as_of == as_of).order_by(t.position)).scalars())
 
 
 def save_snapshot(session: Session, *, as_of: date, inputs: str, portfolio: str, actions: str,
-                  accounts: Sequence[tuple[str, str, str]], at: datetime, keep: int = 8) -> None:
+                  accounts: Sequence[tuple[str, str, str, str]], at: datetime, keep: int = 8) -> None:
     """Replace the report stored for `as_of` (one per date) and drop all but the `keep` newest dates.
 
-    `accounts` holds (account_id, entry JSON, actions JSON) in report order.
+    `accounts` holds (account_id, entry, actions, explanation), the last three JSON, in report order.
     """
     connection = session.connection()
     snapshots, rows = ReportSnapshotRow.__table__, ReportAccountRow.__table__
@@ -358,8 +365,8 @@ def save_snapshot(session: Session, *, as_of: date, inputs: str, portfolio: str,
         as_of=as_of, inputs=inputs, portfolio=portfolio, actions=actions, created_at=at))
     if accounts:
         connection.execute(rows.insert(), [
-            {"as_of": as_of, "account_id": account_id, "position": i, "body": body, "actions": actions}
-            for i, (account_id, body, actions) in enumerate(accounts)])
+            {"as_of": as_of, "account_id": account_id, "position": i, "body": body, "actions": actions,
+             "explanation": explanation} for i, (account_id, body, actions, explanation) in enumerate(accounts)])
 
 
 # -- feedback ---------------------------------------------------------------

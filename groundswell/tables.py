@@ -181,7 +181,12 @@ class ReportSnapshotRow(SQLModel, table=True):
 
 
 class ReportAccountRow(SQLModel, table=True):
-    """One account's entry in a report snapshot and all its actions, as JSON text; `position` is its place."""
+    """One account's entry in a report snapshot, as JSON text, with how its score was built and all its actions.
+
+    The explanation is kept apart from the entry because the whole-portfolio
+    JSON leaves it out (it would double the output); `position` is the
+    account's place in the report.
+    """
 
     __tablename__ = "report_account"
     __table_args__ = (Index("ix_report_account_position", "as_of", "position"),)
@@ -190,3 +195,4 @@ class ReportAccountRow(SQLModel, table=True):
     position: int
     body: str = Field(sa_column=Column(Text, nullable=False))
     actions: str = Field(sa_column=Column(Text, nullable=False))
+    explanation: str = Field(sa_column=Column(Text, nullable=False, server_default="{}"))
