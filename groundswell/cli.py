@@ -22,7 +22,7 @@ from agents.base import ClassifierError
 from connectors.base import SourceError
 from groundswell import console, store
 from groundswell.settings import DEFAULT_CONFIG, Config, ConfigError, Settings, load_config, write_effects
-from groundswell.wiring import build_analysis, build_classifier, build_engine
+from groundswell.wiring import build_analysis, build_classifier, build_engine, build_slack_client
 
 EXPECTED = (SourceError, ConfigError, ClassifierError, click.BadParameter)
 TABLE_ACCOUNTS = 25  # the report table's accounts, by MRR at risk; JSON and Markdown list them all
@@ -265,45 +265,80 @@ def nrr(ctx: Context, revenue_csv: Path | None, accounts_csv: Path | None, start
 @main.command()
 @click.option("--out", "out_path", type=click.Path(path_type=Path), default=Path("groundswell-digest.html"))
 @click.option("--as-of", "as_of", default=None, help="Date (YYYY-MM-DD); default today.")
+@click.option("--post", is_flag=True, help="Also post it to the Slack channel in [digest] channel.")
 @command
-def digest(ctx: Context, out_path: Path, as_of: str | None) -> None:
-    """Write the weekly manager digest as an HTML page."""
+def digest(ctx: Context, out_path: Path, as_of: str | None, post: bool) -> None:
+    """The weekly manager digest: an HTML page, and with --post a Slack message."""
     from groundswell import pipeline
     from groundswell.report import end_of_day
-    written = pipeline.publish_digest(ctx.engine(), config=ctx.config, path=out_path,
-                                      now=end_of_day(parse_date(as_of)))
-    ctx.out.print(f"Wrote the digest to {written}")
+    client = build_slack_client(ctx.settings) if post else None
+    written = pipeline.publish_digest(ctx.engine(), config=ctx.config, path=out_path, client=client,
+                                      now=end_of_day(parse_date(as_of)), tz=ctx.config.serve.timezone)
+    ctx.out.print(f"Wrote the digest to {written}" + (f" and posted it to {ctx.config.digest.channel}" if post else ""))
+
+
+@main.command()
+@click.option("--source", type=click.Choice(["slack", "gmail", "transcripts"]), default="slack", show_default=True)
+@command
+def sync(ctx: Context, source: str) -> None:
+    """Pull what is new from a live source since the last sync."""
+    if source != "slack":
+        raise click.BadParameter(f"live {source} sync is not built yet: ingest {source} files with "
+                                 "`groundswell ingest PATH` meanwhile")
+    from groundswell.sync import sync_slack
+    result = sync_slack(ctx.engine(), client=build_slack_client(ctx.settings), config=ctx.config.slack,
+                        vendor_domains=ctx.config.vendor.domains, now=datetime.now(timezone.utc))
+    console.print_sync(ctx.out, ctx.err, result)
+
+
+@main.command()
+@click.option("--post", is_flag=True, help="Send them to Slack and record them, so they are never sent twice.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@command
+def alerts(ctx: Context, post: bool, fmt: str) -> None:
+    """The alerts due now, deduplicated and batched as configured."""
+    from zoneinfo import ZoneInfo
+
+    from groundswell import snapshots
+    from groundswell.delivery import alerts as alerting
+    now = datetime.now(timezone.utc)
+    today = now.astimezone(ZoneInfo(ctx.config.serve.timezone)).date()
+    with Session(ctx.engine()) as session:
+        snapshots.current(session, as_of=today, config=ctx.config, now=now)
+        todo = alerting.due(session, as_of=today, config=ctx.config.alerts, now=now, tz=ctx.config.serve.timezone)
+        sent = alerting.post(session, build_slack_client(ctx.settings), todo, config=ctx.config.alerts,
+                             now=now) if post else None
+    if fmt == "json":
+        click.echo(json.dumps({"alerts": todo.rows(), "posted": sent.posted if sent else 0,
+                               "errors": sent.errors if sent else []}, ensure_ascii=False))
+    else:
+        console.print_alerts(ctx.out, ctx.err, todo.rows(), sent)
 
 
 @main.command()
 @command
 def status(ctx: Context) -> None:
-    """What the database holds, and each source's last sync."""
-    from groundswell.tables import SyncStateRow
-    from sqlmodel import select
+    """Each source's last sync, lag and errors; what the database holds; alerts and open tasks."""
     with Session(ctx.engine()) as session:
-        for name, n in store.counts(session).items():
-            ctx.out.print(f"{name:>10}: {n}")
-        for row in session.exec(select(SyncStateRow)):
-            ctx.out.print(f"source {row.source}: last sync {row.last_sync_at:%Y-%m-%d %H:%M} UTC"
-                          f"{', error: ' + row.last_error if row.last_error else ''}")
+        console.print_status(ctx.out, store.status(session), now=datetime.now(timezone.utc))
 
 
 @main.command()
-@click.option("--once", is_flag=True, help="Run one refresh (ingest watched folders, analyse) and exit.")
+@click.option("--once", is_flag=True, help="Run one refresh (sync, ingest watched folders, analyse, alert) and exit.")
 @command
 def serve(ctx: Context, once: bool) -> None:
-    """The long-running service: re-ingest watched folders, analyse, and write the weekly digest."""
+    """The long-running service: Slack bot, scheduled syncs, analysis, alerts and the weekly digest."""
     import logging
 
-    from apscheduler.schedulers.blocking import BlockingScheduler
-
-    from groundswell.scheduler import Jobs, run_forever, schedule
+    from groundswell.scheduler import Jobs
+    from groundswell.service import serve as run_service
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     analysis = build_analysis("local", ctx.settings, ctx.config)
+    token = ctx.settings.slack_bot_token
+    slack = build_slack_client(ctx.settings) if token and token.get_secret_value() else None
     jobs = Jobs(engine=ctx.engine(), classifier=analysis.classifier, agents=analysis.agents,
-                multithread=analysis.multithread, config=ctx.config)
+                multithread=analysis.multithread, config=ctx.config, slack=slack)
     if once:
         jobs.refresh()
         return
-    run_forever(schedule(BlockingScheduler(), jobs))
+    run_service(jobs, ctx.settings)

@@ -233,3 +233,43 @@ def print_account(out: Console, report: dict[str, Any]) -> None:
 
 def _signed(mrr: float) -> str:
     return f"{'+' if mrr >= 0 else '−'}${abs(mrr):,.0f}"
+
+
+def print_sync(out: Console, err: Console, r: Any) -> None:
+    out.print(f"Slack: {r.seen} message{'s' if r.seen != 1 else ''} read, {r.stored} new stored"
+              + (", nothing new" if not r.stored else ""))
+    for hint, n in r.unresolved.most_common(5):
+        err.print(f"  {n} message{'s' if n != 1 else ''} with no account ({escape(hint)})")
+    for skipped in r.skipped:
+        err.print(f"  skipped {escape(skipped)}")
+
+
+def print_alerts(out: Console, err: Console, rows: list[dict[str, Any]], sent: Any) -> None:
+    if not rows:
+        out.print("No alerts due: nothing new since the last ones.")
+        return
+    table = Table(title="Alerts", title_justify="left")
+    for col in ("Account", "Kind", "At stake", "When", "CSM", "Evidence"):
+        table.add_column(col, justify="right" if col == "At stake" else "left")
+    for a in rows:
+        quote = clip(a["signals"][0]["evidence"], 80) if a["signals"] else ""
+        table.add_row(escape(a["account"]), a["kind"], f"${a['impact_mrr']:,.0f}", a["when"], escape(a["csm"] or "—"),
+                      f"“{escape(quote)}”")
+    out.print(table)
+    if sent is not None:
+        out.print(f"Posted {sent.posted} alert{'s' if sent.posted != 1 else ''} in {sent.messages} "
+                  f"message{'s' if sent.messages != 1 else ''}.")
+        for error in sent.errors:
+            err.print(f"  not sent: {escape(error)}")
+
+
+def print_status(out: Console, s: dict[str, Any], *, now: Any) -> None:
+    if not s["sources"]:
+        out.print("No live source has synced yet.")
+    for source, at, error, counts in s["sources"]:
+        lag = f"{(now - at).total_seconds() / 60:,.0f} min ago" if at else "never"
+        out.print(f"source {source}: last sync with news {lag} ({at:%Y-%m-%d %H:%M} UTC), "
+                  f"{counts.get('stored', 0)} stored" + (f"; [red]{escape(error)}[/]" if error else ""))
+    out.print("alerts: " + (", ".join(f"{n} {k}" for k, n in sorted(s["alerts"].items())) or "none")
+              + f"; open tasks: {s['open_tasks']}")
+    out.print("stored: " + ", ".join(f"{n:,} {name}" for name, n in s["counts"].items()))

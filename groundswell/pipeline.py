@@ -27,6 +27,8 @@ from groundswell import store
 from signals.portfolio import Account, Contact, Signal
 
 if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
     from groundswell.settings import Config
 
 Progress = Callable[[int], None]
@@ -251,12 +253,24 @@ def refresh(engine: Engine, *, watch: Sequence[Path], classifier: Classifier, ag
     return RefreshReport(ingested=ingested, analysed=analysed, errors=errors)
 
 
-def publish_digest(engine: Engine, *, config: "Config", path: Path, now: datetime) -> Path:
-    """The weekly job: write the digest page for the portfolio as of `now`."""
+def publish_digest(engine: Engine, *, config: "Config", path: Path, now: datetime,
+                   client: "WebClient | None" = None, tz: str = "UTC") -> Path:
+    """The weekly job: write the digest page for the portfolio as of today; with a client, post it to Slack too."""
+    from zoneinfo import ZoneInfo
+
+    from groundswell import weekly
+    from groundswell.delivery import blocks
     from groundswell.delivery.digest import render_html
-    from groundswell.report import build_report
     with Session(engine) as session:
-        report = build_report(session, as_of=now.date(), config=config)
+        digest = weekly.build(session, as_of=now.astimezone(ZoneInfo(tz)).date(), config=config, now=now)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(report), encoding="utf-8")
+    path.write_text(render_html(digest.report, trend=digest.trend, overdue=digest.overdue, changes=digest.changes),
+                    encoding="utf-8")
+    if client is not None:
+        if not config.digest.channel:
+            from groundswell.settings import ConfigError
+            raise ConfigError("set [digest] channel in the config to post the digest to Slack")
+        message = blocks.digest(digest.report, changes=digest.changes, overdue=digest.overdue)
+        client.chat_postMessage(channel=config.digest.channel, text=message["text"], blocks=message["blocks"],
+                                unfurl_links=False)
     return path

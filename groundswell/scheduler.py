@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 
 from agents.base import Agent, Classifier
 from agents.multithread import MultithreadAgent
+from connectors.base import SourceError
 from groundswell import pipeline
 from groundswell.settings import Config, ConfigError
 
@@ -36,7 +37,11 @@ def utcnow() -> datetime:
 
 @dataclass
 class Jobs:
-    """The service's jobs, bound to their dependencies; `clock` supplies `now` at run time."""
+    """The service's jobs, bound to their dependencies; `clock` supplies `now` at run time.
+
+    With a Slack client, a refresh also syncs the watched channels first and
+    posts the alerts due afterwards, and the weekly digest is posted too.
+    """
 
     engine: Engine
     classifier: Classifier
@@ -44,22 +49,58 @@ class Jobs:
     multithread: MultithreadAgent
     config: Config
     clock: Callable[[], datetime] = utcnow
+    slack: Any = None  # a slack_sdk WebClient, when SLACK_BOT_TOKEN is set
 
     def refresh(self) -> None:
+        now = self.clock()
+        if self.slack is not None:
+            self._sync(now)
         result = pipeline.refresh(self.engine, watch=self.config.serve.watch, classifier=self.classifier,
                                   agents=self.agents, multithread=self.multithread,
-                                  vendor_domains=self.config.vendor.domains, now=self.clock(),
+                                  vendor_domains=self.config.vendor.domains, now=now,
                                   options=self.config.sources)
         new = result.ingested.inserted if result.ingested else 0
         log.info("refresh: %d new messages, %d analysed, %d new signals", new, result.analysed.messages,
                  result.analysed.signals)
         for error in result.errors:
             log.warning("refresh: %s", error)
+        self._alert(now)
 
     def weekly_digest(self) -> None:
+        post = self.slack if self.slack is not None and self.config.digest.channel else None
         path = pipeline.publish_digest(self.engine, config=self.config, path=self.config.serve.digest_path,
-                                       now=self.clock())
-        log.info("weekly digest written to %s", path)
+                                       now=self.clock(), client=post, tz=self.config.serve.timezone)
+        log.info("weekly digest written to %s%s", path, " and posted" if post else "")
+
+    def _sync(self, now: datetime) -> None:
+        from groundswell.sync import sync_slack
+        try:
+            result = sync_slack(self.engine, client=self.slack, config=self.config.slack,
+                                vendor_domains=self.config.vendor.domains, now=now)
+        except SourceError as exc:  # one bad sync must not stop the service: it is retried next time
+            log.warning("slack sync: %s", exc)
+            return
+        log.info("slack sync: %d read, %d new", result.seen, result.stored)
+        for skipped in result.skipped:
+            log.warning("slack sync: skipped %s", skipped)
+
+    def _alert(self, now: datetime) -> None:
+        from zoneinfo import ZoneInfo
+
+        from sqlmodel import Session
+
+        from groundswell import snapshots
+        from groundswell.delivery import alerts
+        today = now.astimezone(ZoneInfo(self.config.serve.timezone)).date()
+        with Session(self.engine) as session:
+            snapshots.current(session, as_of=today, config=self.config, now=now)
+            if self.slack is None:
+                return
+            todo = alerts.due(session, as_of=today, config=self.config.alerts, now=now, tz=self.config.serve.timezone)
+            sent = alerts.post(session, self.slack, todo, config=self.config.alerts, now=now)
+        log.info("alerts: %d posted in %d messages, %d waiting", sent.posted, sent.messages, len(todo.waiting))
+        for error in sent.errors:
+            log.warning("alerts: %s", error)
 
 
 def schedule(scheduler: BaseScheduler, jobs: Jobs) -> BaseScheduler:

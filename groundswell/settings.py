@@ -99,6 +99,45 @@ class ServeConfig(BaseModel):
     timezone: str = "UTC"
 
 
+class SlackConfig(BaseModel):
+    """The live Slack source and where the bot posts (tokens come from the environment, never from here)."""
+
+    channels: list[str] = []            # ids or names; empty: shared channels and accounts' slack_channels
+    page_size: int = Field(200, gt=0, le=1000)
+    pace_seconds: float = Field(0.0, ge=0)  # apps outside the Marketplace: 60 (one history call a minute)
+    thread_lookback_days: int = Field(14, ge=0)
+    mode: str = Field("socket", pattern="^(socket|http)$")
+    port: int = Field(3000, gt=0, lt=65536)  # HTTP mode's port for /slack/events
+
+
+class AlertsConfig(BaseModel):
+    """What reaches a CSM and when: one message per urgent cause, the rest in a daily summary."""
+
+    channel: str | None = None          # post here instead of a DM to the account's CSM
+    urgent_mrr: float = Field(1000.0, ge=0)  # at stake below this, the alert waits for the daily summary
+    min_confidence: float = Field(0.6, ge=0, le=1)
+    kinds: list[str] = ["save", "protect", "expand", "multithread", "task"]
+    quiet_hours: list[str] = ["19:00", "08:00"]  # [start, end] in serve.timezone, [] for none; urgent alerts wait
+    summary_time: str = "09:00"         # when the daily summary goes out, in serve.timezone
+    snooze_days: int = Field(7, gt=0)
+    max_per_run: int = Field(20, gt=0)  # a flood is a bug or a backlog: the rest wait for the next run
+
+    @field_validator("quiet_hours", "summary_time")
+    @classmethod
+    def _times(cls, value: Any) -> Any:
+        if isinstance(value, list) and len(value) not in (0, 2):
+            raise ValueError("give a start and an end, e.g. [\"19:00\", \"08:00\"], or [] for none")
+        for text in ([value] if isinstance(value, str) else value or []):
+            hours, _, minutes = str(text).partition(":")
+            if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
+                raise ValueError(f"{text!r} is not a time of day (HH:MM)")
+        return value
+
+
+class DigestConfig(BaseModel):
+    channel: str | None = None          # `digest --post` and serve post the weekly digest here
+
+
 class Config(BaseModel):
     vendor: VendorConfig = VendorConfig()
     analysis: AnalysisConfig = AnalysisConfig()
@@ -107,6 +146,9 @@ class Config(BaseModel):
     playbooks: dict[str, str] = {}
     sources: dict[str, dict[str, Any]] = {}
     serve: ServeConfig = ServeConfig()
+    slack: SlackConfig = SlackConfig()
+    alerts: AlertsConfig = AlertsConfig()
+    digest: DigestConfig = DigestConfig()
 
 
 def load_config(path: Path | None = None) -> Config:

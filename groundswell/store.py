@@ -305,13 +305,16 @@ def replace_derived_signals(session: Session, *, signals: Sequence[Signal], now:
 
 
 def load_signals(session: Session, *, until: datetime, account_id: str | None = None) -> list[Signal]:
-    """Signals up to `until`, oldest first, each with its message's permalink."""
+    """Signals up to `until`, oldest first, each with its message's permalink; those people rejected are left out."""
     # Core rows, not ORM objects: a large portfolio has hundreds of thousands of signals.
-    t, m = SignalRow.__table__.c, MessageRow.__table__.c
+    t, m, f = SignalRow.__table__.c, MessageRow.__table__.c, FeedbackRow.__table__.c
+    # A person said this message does not carry this signal ("not a signal", "wrong type"): it no longer counts.
+    rejected = select(f.id).where(f.message_id == t.message_id, f.signal_type == t.type,
+                                  f.verdict.in_(("not_signal", "wrong"))).exists()
     query = (select(t.type, t.account_id, t.confidence, t.evidence, t.ts, t.agent, t.backend, t.source,
                     t.source_message_id, t.author, t.owner, t.due, m.url)
              .select_from(SignalRow.__table__.outerjoin(MessageRow.__table__, m.id == t.message_id))
-             .where(t.ts <= until).order_by(t.ts, t.id))
+             .where(t.ts <= until, ~rejected).order_by(t.ts, t.id))
     if account_id:
         query = query.where(t.account_id == account_id)
     return [Signal(type=kind, account_id=account, confidence=confidence, evidence=evidence, ts=to_utc(ts), agent=agent,
@@ -369,10 +372,82 @@ def save_snapshot(session: Session, *, as_of: date, inputs: str, portfolio: str,
              "explanation": explanation} for i, (account_id, body, actions, explanation) in enumerate(accounts)])
 
 
+# -- alerts and tasks -------------------------------------------------------
+def alert_states(session: Session) -> dict[str, tuple[str, date | None]]:
+    """Every alerted cause: (status, snoozed_until) by cause key."""
+    t = AlertRow.__table__.c
+    return {k: (status, until) for k, status, until
+            in session.connection().execute(select(t.cause_key, t.status, t.snoozed_until)).all()}
+
+
+def last_summary(session: Session, *, csm: str) -> datetime | None:
+    """When this CSM's daily summary was last posted."""
+    t = AlertRow.__table__.c
+    return to_utc_or_none(session.scalar(select(func.max(t.posted_at)).where(t.csm == csm, t.priority == "summary")))
+
+
+def save_alert(session: Session, *, cause_key: str, account_id: str, kind: str, csm: str | None, priority: str,
+               payload: dict[str, Any], channel: str, message_ts: str, at: datetime) -> AlertRow:
+    """Record a posted alert; a snoozed cause told again reuses its row."""
+    row = session.scalar(select(AlertRow).where(AlertRow.cause_key == cause_key)) or AlertRow(cause_key=cause_key)
+    row.account_id, row.kind, row.csm, row.priority, row.payload = account_id, kind, csm, priority, payload
+    row.channel, row.message_ts, row.status, row.snoozed_until = channel, message_ts, "open", None
+    row.created_at = row.created_at or at
+    row.posted_at = at
+    session.add(row)
+    session.flush()
+    return row
+
+
+def find_alert(session: Session, *, alert_id: int | None = None, cause_key: str | None = None,
+               channel: str | None = None, message_ts: str | None = None) -> AlertRow | None:
+    """An alert by id, by cause key, or by the Slack message it was posted as (a thread's parent)."""
+    query = select(AlertRow)
+    if alert_id is not None:
+        query = query.where(AlertRow.id == alert_id)
+    if cause_key is not None:
+        query = query.where(AlertRow.cause_key == cause_key)
+    if message_ts is not None:
+        query = query.where(AlertRow.message_ts == message_ts, AlertRow.channel == channel)
+    return session.scalars(query.order_by(AlertRow.id)).first()
+
+
+def task_for_alert(session: Session, *, alert: AlertRow, at: datetime) -> TaskRow:
+    """The alert's task, opened on first use: owned by the CSM until someone takes it."""
+    task = session.scalar(select(TaskRow).where(TaskRow.key == alert.cause_key))
+    if task is None:
+        action = alert.payload.get("action", {})
+        task = TaskRow(key=alert.cause_key, account_id=alert.account_id, alert_id=alert.id,
+                       title=action.get("title") or f"{alert.kind} {alert.account_id}", owner=alert.csm,
+                       owner_name=alert.csm, due=_date_or_none(action.get("due")), created_at=at)
+        session.add(task)
+        session.flush()
+    return task
+
+
+def load_tasks(session: Session, *, statuses: Collection[str] = ("open",), owner: str | None = None,
+               closed_since: datetime | None = None) -> list[TaskRow]:
+    """Tasks in these statuses (optionally one owner's, or closed since a time), soonest due first."""
+    query = select(TaskRow).where(TaskRow.status.in_(list(statuses)))
+    if owner is not None:
+        query = query.where(TaskRow.owner == owner)
+    if closed_since is not None:
+        query = query.where(TaskRow.closed_at >= closed_since)
+    return sorted(session.scalars(query), key=lambda t: (t.due is None, t.due or date.max, t.id))
+
+
+def _date_or_none(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def to_utc_or_none(value: datetime | None) -> datetime | None:
+    return to_utc(value) if value is not None else None
+
+
 # -- feedback ---------------------------------------------------------------
 def add_feedback(session: Session, *, source: str, source_id: str, signal_type: str, verdict: str,
                  corrected_type: str | None = None, author: str | None = None, at: datetime) -> int:
-    """Record a person's verdict on a signal of a stored message; returns the feedback row's id."""
+    """Record a person's verdict on a signal of a stored message (once); returns the feedback row's id."""
     if verdict not in FEEDBACK_VERDICTS:
         raise ValueError(f"verdict must be one of {', '.join(FEEDBACK_VERDICTS)}, not {verdict!r}")
     if (verdict == "wrong") != (corrected_type is not None):
@@ -381,10 +456,17 @@ def add_feedback(session: Session, *, source: str, source_id: str, signal_type: 
                                                            MessageRow.source_id == source_id))
     if message_id is None:
         raise LookupError(f"no stored message {source}:{source_id}")
+    same = session.scalar(select(FeedbackRow.id).where(  # a double click says it once
+        FeedbackRow.message_id == message_id, FeedbackRow.signal_type == signal_type, FeedbackRow.verdict == verdict,
+        FeedbackRow.corrected_type.is_(None) if corrected_type is None else FeedbackRow.corrected_type == corrected_type,
+        FeedbackRow.author.is_(None) if author is None else FeedbackRow.author == author))
+    if same is not None:
+        return same
     row = FeedbackRow(message_id=message_id, signal_type=signal_type, verdict=verdict,
                       corrected_type=corrected_type, author=author, created_at=at)
     session.add(row)
     session.flush()
+    _bump_revision(session)  # a rejected signal stops counting in scores
     return row.id
 
 
@@ -398,6 +480,16 @@ def load_feedback(session: Session) -> list[tuple[Message, str, str, str | None]
 # -- bookkeeping ------------------------------------------------------------
 def counts(session: Session) -> dict[str, int]:
     return {name: session.scalar(select(func.count()).select_from(model)) or 0 for name, model in TABLES.items()}
+
+
+def status(session: Session) -> dict[str, Any]:
+    """What `groundswell status` shows: row counts, each source's last sync, alerts by status, open tasks."""
+    alerts = AlertRow.__table__.c
+    by_status = dict(session.connection().execute(select(alerts.status, func.count()).group_by(alerts.status)).all())
+    return {"counts": counts(session),
+            "sources": [(r.source, to_utc_or_none(r.last_sync_at), r.last_error, dict(r.counts or {}))
+                        for r in session.scalars(select(SyncStateRow).order_by(SyncStateRow.source))],
+            "alerts": by_status, "open_tasks": len(load_tasks(session))}
 
 
 def record_sync(session: Session, *, source: str, at: datetime, counts: dict[str, Any],

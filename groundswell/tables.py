@@ -102,13 +102,21 @@ class SignalRow(SQLModel, table=True):
 
 
 class TaskRow(SQLModel, table=True):
+    """Work someone owns: opened from an alert when a person takes it on, closed with "done".
+
+    `owner` is a Slack user id (or the CSM's email before anyone claims it);
+    `owner_name` is how people read it.
+    """
+
     __tablename__ = "task"
     id: Optional[int] = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=64)
     account_id: str = Field(foreign_key="account.account_id", index=True)
     signal_id: Optional[int] = Field(default=None, foreign_key="signal.id")
+    alert_id: Optional[int] = Field(default=None, foreign_key="alert.id", index=True)
     title: str
     owner: Optional[str] = None
+    owner_name: Optional[str] = None
     due: Optional[date] = None
     status: str = Field(default="open", max_length=16, index=True)
     created_at: datetime = _utc_column()
@@ -116,15 +124,27 @@ class TaskRow(SQLModel, table=True):
 
 
 class AlertRow(SQLModel, table=True):
+    """One cause (an action's id) told to a CSM, once.
+
+    `priority` is "urgent" (its own message) or "summary" (a line of the
+    CSM's daily summary); `status` is "open", "claimed", "snoozed" (until
+    `snoozed_until`), "dismissed" (not a signal, or the wrong type) or "done".
+    `payload` keeps what was shown: the account entry, the action and its
+    signals, so the bot can act on an alert without re-scoring.
+    """
+
     __tablename__ = "alert"
     id: Optional[int] = Field(default=None, primary_key=True)
     cause_key: str = Field(unique=True, max_length=128)
     account_id: str = Field(foreign_key="account.account_id", index=True)
     kind: str = Field(max_length=32)
+    csm: Optional[str] = None
+    priority: str = Field(default="urgent", max_length=16)
     channel: Optional[str] = None
-    message_ts: Optional[str] = None
+    message_ts: Optional[str] = Field(default=None, index=True)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
     status: str = Field(default="pending", max_length=16)
+    snoozed_until: Optional[date] = None
     created_at: datetime = _utc_column()
     posted_at: Optional[datetime] = _utc_column(nullable=True)
 

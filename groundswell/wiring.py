@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, OperationalError
@@ -42,6 +43,15 @@ def _redact(url: str) -> str:
         credentials, host = rest.rsplit("@", 1)
         return f"{scheme}://{credentials.split(':', 1)[0]}:***@{host}" if ":" in credentials else url
     return url
+
+
+def build_slack_client(settings: Settings) -> Any:
+    """The Slack Web API client from SLACK_BOT_TOKEN and GROUNDSWELL_SLACK_API_URL (retries 429s)."""
+    if settings.slack_bot_token is None or not settings.slack_bot_token.get_secret_value():
+        raise ConfigError("SLACK_BOT_TOKEN is not set: create the app from config/slack-manifest.yml, install it, "
+                          "and export its bot token (README: Slack setup)")
+    from connectors.slack import web_client  # slack_sdk only for commands that talk to Slack
+    return web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
 
 
 def build_classifier(backend: str, settings: Settings, *, model_path: Path | None = None) -> Classifier:

@@ -352,7 +352,7 @@ def _portfolio_at_risk(figures: dict[str, Any]) -> float:
 
 
 def _headline(p: dict[str, Any], changes: dict[str, Any]) -> str:
-    delta = changes.get("nrr_delta")
+    delta = changes.get("projected_nrr_delta", changes.get("nrr_delta"))
     moved = ""
     if isinstance(delta, (int, float)):
         moved = f" · {'▲' if delta >= 0 else '▼'} {abs(delta):.1f} pts since last week"
@@ -408,6 +408,10 @@ def _changes(changes: dict[str, Any], names: dict[str, str]) -> list[dict[str, A
         if ids:
             shown = ", ".join(_customer(names.get(i, i), 80) for i in ids[:10])
             lines.append(f"*{label}* ({len(ids)}): {shown}{' …' if len(ids) > 10 else ''}")
+    closed = list(changes.get("tasks_closed") or ())
+    if closed:
+        shown = ", ".join(_customer(t.get("title"), 80) for t in closed[:5])
+        lines.append(f"*Tasks closed* ({len(closed)}): {shown}{' …' if len(closed) > 5 else ''}")
     return [_divider(), _section("*Since last week*\n" + "\n".join(lines))] if lines else []
 
 

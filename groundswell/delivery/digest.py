@@ -15,7 +15,8 @@ mailed, opened offline or screenshotted.  Every customer string is escaped.
   `[{"title", "account_id", "account_name", "owner", "due": "YYYY-MM-DD"}]`.
 - `changes`: what moved since last week's digest, or None for the first one,
   `{"new_risks": [{"account_id", "name", "mrr_at_stake"}], "resolved": [{"account_id", "name"}],
-  "projected_nrr_delta": float | None (points), "mrr_at_risk_delta": float | None (dollars)}`.
+  "projected_nrr_delta": float | None (points), "mrr_at_risk_delta": float | None (dollars),
+  "tasks_closed": [{"title", "account_id", "owner"}]}`.
   As the Slack digest takes them, entries may also be bare account ids (names and MRR at stake then come
   from the report), `account_name` may be left out, and `nrr_delta` stands for `projected_nrr_delta`.
 
@@ -391,11 +392,15 @@ def _changes(changes: Mapping[str, Any] | None, *, accounts: Mapping[str, Any]) 
     # Entries may also be bare account ids, as the Slack digest takes them.
     new, resolved = ([e if isinstance(e, Mapping) else {"account_id": e} for e in changes.get(key) or []]
                      for key in ("new_risks", "resolved"))
+    closed = list(changes.get("tasks_closed") or [])
+    done = (f"<p><b>{len(closed)} task{'s' if len(closed) != 1 else ''} closed</b>: "
+            + "; ".join(_esc(t.get("title")) for t in closed[:10]) + ("…" if len(closed) > 10 else "") + "</p>"
+            if closed else "")
     if not new and not resolved:
-        return _none("no new risks and no risk resolved since last week.")
+        return done + _none("no new risks and no risk resolved since last week.")
     new_items = "".join(_changed(r, accounts, at_stake=True) for r in new)
     resolved_items = "".join(_changed(r, accounts, at_stake=False) for r in resolved)
-    return (f"<div class=pair><div class=panel><h3>New risks ({len(new)})</h3>"
+    return (f"{done}<div class=pair><div class=panel><h3>New risks ({len(new)})</h3>"
             f"{f'<ul>{new_items}</ul>' if new else '<div class=none>None</div>'}</div>"
             f"<div class=panel><h3>Resolved ({len(resolved)})</h3>"
             f"{f'<ul>{resolved_items}</ul>' if resolved else '<div class=none>None</div>'}</div></div>")

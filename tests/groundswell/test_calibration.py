@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import tomllib
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlmodel import Session
 
-from groundswell import calibration, pipeline
+from groundswell import calibration
 from groundswell.calibration import CalibrationError, auc, outcomes
 from groundswell.report import build_report, end_of_day, score_portfolio, scoring_params
-from groundswell.settings import ConfigError, Settings, load_config, write_effects
-from groundswell.wiring import build_agents, build_classifier, build_engine
+from groundswell.settings import ConfigError, load_config, write_effects
 from signals.portfolio import Account
 from tests.groundswell.test_cli import assert_one_line_error, run
 
@@ -23,17 +22,6 @@ DEMO = Path(__file__).resolve().parents[2] / "groundswell" / "demo_company"
 # known: Fathom & Finch churned in September, Wagtail and Kilnworth contracted
 # in September and October, and four accounts expanded.
 AS_OF = date(2026, 8, 31)
-
-
-@pytest.fixture(scope="module")
-def demo_engine(tmp_path_factory: pytest.TempPathFactory):
-    engine = build_engine(f"sqlite:///{tmp_path_factory.mktemp('demo') / 'gs.db'}")
-    pipeline.ingest(engine, paths=[DEMO])
-    classifier = build_classifier("local", Settings())
-    agents, multithread = build_agents(classifier, load_config())
-    now = datetime(2026, 11, 1, tzinfo=timezone.utc)
-    pipeline.analyze(engine, classifier=classifier, agents=agents, multithread=multithread, as_of=now, now=now)
-    return engine
 
 
 def run_calibration(engine, config=None) -> calibration.Calibration:

@@ -82,7 +82,7 @@ def test_bad_csv_column_is_one_line_and_stores_nothing(tmp_path: Path) -> None:
     (tmp_path / "accounts.csv").write_text("account_id,name\nA,Acme\n")
     assert_one_line_error(run("ingest", "--accounts", "accounts.csv", cwd=tmp_path), "missing required column 'mrr'")
     status = run("status", cwd=tmp_path)
-    assert "accounts: 0" in status.stdout
+    assert "0 accounts" in status.stdout
 
 
 def test_invalid_config_is_one_line(tmp_path: Path) -> None:

@@ -5,31 +5,18 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from sqlmodel import Session
 
 from connectors.base import Message
-from groundswell import pipeline, snapshots, store
+from groundswell import snapshots, store
 from groundswell.report import build_report
-from groundswell.settings import Settings, load_config
-from groundswell.wiring import build_agents, build_classifier, build_engine
+from groundswell.settings import load_config
 from signals.portfolio import Account
 
-DEMO = Path(__file__).resolve().parents[2] / "groundswell" / "demo_company"
 AS_OF = date(2026, 10, 31)
 NOW = datetime(2026, 11, 1, 9, tzinfo=timezone.utc)
-
-
-@pytest.fixture(scope="module")
-def demo_engine(tmp_path_factory: pytest.TempPathFactory):
-    engine = build_engine(f"sqlite:///{tmp_path_factory.mktemp('snap') / 'gs.db'}")
-    pipeline.ingest(engine, paths=[DEMO])
-    classifier = build_classifier("local", Settings())
-    agents, multithread = build_agents(classifier, load_config())
-    pipeline.analyze(engine, classifier=classifier, agents=agents, multithread=multithread, as_of=NOW, now=NOW)
-    return engine
 
 
 def test_the_stored_report_is_the_computed_report(demo_engine) -> None:

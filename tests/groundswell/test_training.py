@@ -133,9 +133,12 @@ def test_the_latest_verdict_wins() -> None:
 def test_feedback_is_stored_and_read_back(engine) -> None:
     with Session(engine) as session:
         _stored(session, _message("m1", "We might drop the analytics module."))
-        store.add_feedback(session, source="slack", source_id="m1", signal_type="churn_intent", verdict="wrong",
-                           corrected_type="budget_pressure", author="U123", at=TS)
+        first = store.add_feedback(session, source="slack", source_id="m1", signal_type="churn_intent",
+                                   verdict="wrong", corrected_type="budget_pressure", author="U123", at=TS)
+        again = store.add_feedback(session, source="slack", source_id="m1", signal_type="churn_intent",
+                                   verdict="wrong", corrected_type="budget_pressure", author="U123", at=TS)
         session.commit()
+        assert again == first  # a double click is one verdict
         [(message, signal_type, verdict, corrected)] = store.load_feedback(session)
     assert message.source_id == "m1" and message.text.startswith("We might")
     assert (signal_type, verdict, corrected) == ("churn_intent", "wrong", "budget_pressure")
