@@ -16,9 +16,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import inspect, text
 from sqlmodel import Session
 
-from groundswell import console, pipeline, store
-from groundswell.delivery.digest import render_html
-from groundswell.report import build_report, end_of_day
+from groundswell import console, pipeline, snapshots, store
+from groundswell.report import end_of_day
 from groundswell.settings import ConfigError
 from groundswell.wiring import build_analysis, build_engine
 
@@ -45,11 +44,12 @@ def run_demo(ctx: "Context", *, out_path: Path) -> None:
     with Session(engine) as session, session.begin():
         store.record_sync(session, source=MARKER, at=now, counts={"messages": ingested.inserted})
     with Session(engine) as session:
-        report = build_report(session, as_of=DEMO_AS_OF, config=ctx.config)
+        stored = snapshots.current(session, as_of=DEMO_AS_OF, config=ctx.config, now=now)
+        report = snapshots.as_report(session, stored, limit=ctx.config.actions.limit, top=0)
     ctx.out.print()
     console.print_portfolio(ctx.out, report)
     console.print_actions(ctx.out, report, top=10)
-    out_path.write_text(render_html(report), encoding="utf-8")
+    pipeline.publish_digest(engine, config=ctx.config, path=out_path, now=end_of_day(DEMO_AS_OF))
     ctx.out.print(f"\nWrote the weekly digest to {out_path}. Explore further with "
                   f"`groundswell report --as-of {DEMO_AS_OF}` (add --format json or --account ID).")
 
