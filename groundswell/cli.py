@@ -331,6 +331,7 @@ def serve(ctx: Context, once: bool) -> None:
     import logging
 
     from groundswell.scheduler import Jobs
+    from groundswell.service import SchedulerLock
     from groundswell.service import serve as run_service
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     analysis = build_analysis("local", ctx.settings, ctx.config)
@@ -339,6 +340,9 @@ def serve(ctx: Context, once: bool) -> None:
     jobs = Jobs(engine=ctx.engine(), classifier=analysis.classifier, agents=analysis.agents,
                 multithread=analysis.multithread, config=ctx.config, slack=slack)
     if once:
+        if not SchedulerLock(jobs.engine).acquire():
+            ctx.err.print("another groundswell serve runs the jobs on this database: nothing to do")
+            return
         jobs.refresh()
         return
     run_service(jobs, ctx.settings)

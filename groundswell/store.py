@@ -22,9 +22,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
 from connectors.base import Message, to_utc
-from groundswell.tables import (AccountRow, AlertRow, ContactRow, FeedbackRow, MessageRow, ReportSnapshotRow,
-                                ReportAccountRow, RevenueRow, RevisionRow, SignalRow, SyncStateRow,
-                                TaskRow)
+from groundswell.tables import (AccountRow, AlertRow, ContactRow, FeedbackRow, MessageRow,
+                                ReportAccountRow, ReportSnapshotRow, RevenueRow, RevisionRow, SignalRow,
+                                SyncStateRow, TaskRow)
 from signals.portfolio import Account, Contact, Signal
 
 MIGRATIONS = Path(__file__).with_name("migrations")

@@ -55,6 +55,7 @@ class FakeSlack:
         self.members: dict[str, list[str]] = {}
         self.requests: list[Request] = []
         self._scripts: list[_Script] = []
+        self.delays: dict[str, float] = {}
         self._last_micros = 0
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
@@ -140,7 +141,9 @@ class FakeSlack:
 
     # -- dispatch -----------------------------------------------------------
     def handle(self, method: str, params: dict, token: str | None) -> tuple[int, dict, dict]:
-        """(HTTP status, extra headers, JSON body) for one request."""
+        """(HTTP status, extra headers, JSON body) for one request; `delays[method]` seconds late if set."""
+        if self.delays.get(method):
+            time.sleep(self.delays[method])  # a slow Slack, so a test can kill a client mid-sync
         with self._lock:
             self.requests.append(Request(method, params, token))
             script = self._script(method, params)
