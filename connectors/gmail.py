@@ -46,7 +46,7 @@ from typing import Any, Callable, ClassVar, Iterable, Iterator
 from urllib.parse import quote
 
 import httplib2
-from google.auth.exceptions import GoogleAuthError, RefreshError
+from google.auth.exceptions import GoogleAuthError, RefreshError, TransportError
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
@@ -127,12 +127,12 @@ class GmailConnector:
         self.dropped = 0
         self.noise: Counter[str] = Counter()  # drafts, spam, deleted, duplicates: left out, not errors
         self.resynced: list[str] = []
-        self._saved, self._state = cursor, None
+        self._saved, self._state, self._loaded = cursor, None, None
 
     @property
     def cursor(self) -> str | None:
         """The sync state covering every message handed out so far, as JSON (see the module docstring)."""
-        if self._state is None:
+        if self._state is None or self._state == self._loaded:
             return self._saved
         boxes = {box: {"history_id": hid} for box, hid in self._state.items()}
         return json.dumps({"version": 1, "mailboxes": boxes}, sort_keys=True)
@@ -147,6 +147,7 @@ class GmailConnector:
         self.dropped = 0
         if self._state is None:
             self._state = self._load(self._saved)
+            self._loaded = dict(self._state)
         floor = to_utc(since) if since else datetime.combine(self.since, day_start(), timezone.utc)
         queries = customer_queries(self.directory, after=floor.date())
         if not queries:
@@ -270,14 +271,14 @@ class GmailConnector:
                 wait = self._triage(mailbox, what, exc, last=attempt == self.max_retries)
             except RefreshError as exc:
                 raise _refused(mailbox, exc) from None
-            except GoogleAuthError as exc:
-                raise FatalSourceError(f"Google credentials for {mailbox} are unusable ({type(exc).__name__}): "
-                                       "check the gmail credentials settings") from None
-            except (OSError, httplib2.HttpLib2Error) as exc:
+            except (OSError, httplib2.HttpLib2Error, TransportError) as exc:  # a token refresh can drop too
                 if attempt == self.max_retries:
                     raise RetriableSourceError(f"cannot reach Gmail for {what} ({type(exc).__name__}): check the "
                                                "network and GROUNDSWELL_GMAIL_API_URL") from None
                 wait = None
+            except GoogleAuthError as exc:
+                raise FatalSourceError(f"Google credentials for {mailbox} are unusable ({type(exc).__name__}): "
+                                       "check the gmail credentials settings") from None
             self.sleep(wait if wait is not None else min(self.backoff * 2 ** attempt, _MAX_WAIT))
         raise AssertionError("unreachable")  # pragma: no cover
 

@@ -277,18 +277,38 @@ def digest(ctx: Context, out_path: Path, as_of: str | None, post: bool) -> None:
     ctx.out.print(f"Wrote the digest to {written}" + (f" and posted it to {ctx.config.digest.channel}" if post else ""))
 
 
+SOURCES = {"slack": ("slack", "SLACK_BOT_TOKEN is not set"), "transcripts": ("gong", "GONG_ACCESS_KEY and "
+           "GONG_ACCESS_KEY_SECRET are not set (transcript files: put them in a [serve] watch folder)"),
+           "gmail": ("gmail", "no Gmail source: set [gmail] mailboxes and GROUNDSWELL_GMAIL_SERVICE_ACCOUNT_FILE "
+                     "or GROUNDSWELL_GMAIL_TOKEN_FILE")}
+
+
 @main.command()
-@click.option("--source", type=click.Choice(["slack", "gmail", "transcripts"]), default="slack", show_default=True)
+@click.option("--source", type=click.Choice(list(SOURCES)), default=None,
+              help="Only this source (default: every configured one, and the [serve] watch folders).")
 @command
-def sync(ctx: Context, source: str) -> None:
-    """Pull what is new from a live source since the last sync."""
-    if source != "slack":
-        raise click.BadParameter(f"live {source} sync is not built yet: ingest {source} files with "
-                                 "`groundswell ingest PATH` meanwhile")
-    from groundswell.sync import sync_slack
-    result = sync_slack(ctx.engine(), client=build_slack_client(ctx.settings), config=ctx.config.slack,
-                        vendor_domains=ctx.config.vendor.domains, now=datetime.now(timezone.utc))
-    console.print_sync(ctx.out, ctx.err, result)
+def sync(ctx: Context, source: str | None) -> None:
+    """Pull what is new from the configured live sources since the last sync."""
+    from groundswell import pipeline
+    from groundswell.wiring import build_sources
+    engine, now = ctx.engine(), datetime.now(timezone.utc)
+    token = ctx.settings.slack_bot_token
+    slack = build_slack_client(ctx.settings) if token and token.get_secret_value() else None
+    configured = {s.name: s for s in build_sources(ctx.settings, ctx.config, engine, slack=slack)}
+    wanted = [SOURCES[source][0]] if source else list(configured)
+    if source and wanted[0] not in configured:
+        raise click.BadParameter(SOURCES[source][1])
+    for name in wanted:
+        console.print_sync(ctx.out, ctx.err, configured[name].sync(now))
+    folders = ctx.config.serve.watch if source in (None, "transcripts") else []
+    for missing in (f for f in folders if not f.exists()):
+        ctx.err.print(f"watched folder {missing} does not exist")
+    if present := [f for f in folders if f.exists()]:
+        console.print_ingest(ctx.out, ctx.err, pipeline.ingest(engine, paths=present, options=ctx.config.sources,
+                                                               vendor_domains=ctx.config.vendor.domains))
+    if not wanted and not ctx.config.serve.watch:
+        raise click.BadParameter("no live source is configured: set SLACK_BOT_TOKEN, or the Gong keys, "
+                                 "or [serve] watch folders (README: Configuration)")
 
 
 @main.command()
@@ -333,16 +353,21 @@ def serve(ctx: Context, once: bool) -> None:
     from groundswell.scheduler import Jobs
     from groundswell.service import SchedulerLock
     from groundswell.service import serve as run_service
+    from groundswell.wiring import build_sources
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     analysis = build_analysis("local", ctx.settings, ctx.config)
     token = ctx.settings.slack_bot_token
     slack = build_slack_client(ctx.settings) if token and token.get_secret_value() else None
-    jobs = Jobs(engine=ctx.engine(), classifier=analysis.classifier, agents=analysis.agents,
-                multithread=analysis.multithread, config=ctx.config, slack=slack)
+    engine = ctx.engine()
+    jobs = Jobs(engine=engine, classifier=analysis.classifier, agents=analysis.agents,
+                multithread=analysis.multithread, config=ctx.config, slack=slack,
+                sources=build_sources(ctx.settings, ctx.config, engine, slack=slack))
     if once:
         if not SchedulerLock(jobs.engine).acquire():
             ctx.err.print("another groundswell serve runs the jobs on this database: nothing to do")
             return
+        for source in jobs.sources:
+            jobs.sync(source.name)
         jobs.refresh()
         return
     run_service(jobs, ctx.settings)

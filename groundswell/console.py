@@ -236,7 +236,7 @@ def _signed(mrr: float) -> str:
 
 
 def print_sync(out: Console, err: Console, r: Any) -> None:
-    out.print(f"Slack: {r.seen} message{'s' if r.seen != 1 else ''} read, {r.stored} new stored"
+    out.print(f"{r.source.title()}: {r.seen} message{'s' if r.seen != 1 else ''} read, {r.stored} new stored"
               + (", nothing new" if not r.stored else ""))
     for hint, n in r.unresolved.most_common(5):
         err.print(f"  {n} message{'s' if n != 1 else ''} with no account ({escape(hint)})")

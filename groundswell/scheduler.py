@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import logging
 import signal
-from dataclasses import dataclass
-from datetime import datetime, timezone
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Sequence
 
 from apscheduler.schedulers.base import BaseScheduler
@@ -35,12 +36,24 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+@dataclass(frozen=True)
+class Source:
+    """A live source's sync, bound to its client and config: `sync(now)` returns a report with `.stored`."""
+
+    name: str
+    every_minutes: int
+    sync: Callable[[datetime], Any]
+
+
 @dataclass
 class Jobs:
     """The service's jobs, bound to their dependencies; `clock` supplies `now` at run time.
 
-    With a Slack client, a refresh also syncs the watched channels first and
-    posts the alerts due afterwards, and the weekly digest is posted too.
+    Each live source syncs on its own interval and, when it stored something,
+    the new messages are analysed and the alerts due are posted at once.  The
+    refresh re-ingests the watched folders (the transcript drop zone), analyses
+    and alerts; the weekly digest is written, and posted with a Slack client.
+    Analysis runs one at a time, whichever job asks for it.
     """
 
     engine: Engine
@@ -50,15 +63,18 @@ class Jobs:
     config: Config
     clock: Callable[[], datetime] = utcnow
     slack: Any = None  # a slack_sdk WebClient, when SLACK_BOT_TOKEN is set
+    sources: Sequence[Source] = ()
+    _analysing: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _failures: dict[str, int] = field(default_factory=dict, repr=False)
+    _resume_at: dict[str, datetime] = field(default_factory=dict, repr=False)
 
     def refresh(self) -> None:
         now = self.clock()
-        if self.slack is not None:
-            self._sync(now)
-        result = pipeline.refresh(self.engine, watch=self.config.serve.watch, classifier=self.classifier,
-                                  agents=self.agents, multithread=self.multithread,
-                                  vendor_domains=self.config.vendor.domains, now=now,
-                                  options=self.config.sources)
+        with self._analysing:
+            result = pipeline.refresh(self.engine, watch=self.config.serve.watch, classifier=self.classifier,
+                                      agents=self.agents, multithread=self.multithread,
+                                      vendor_domains=self.config.vendor.domains, now=now,
+                                      options=self.config.sources)
         new = result.ingested.inserted if result.ingested else 0
         log.info("refresh: %d new messages, %d analysed, %d new signals", new, result.analysed.messages,
                  result.analysed.signals)
@@ -66,23 +82,44 @@ class Jobs:
             log.warning("refresh: %s", error)
         self._alert(now)
 
+    def sync(self, name: str) -> None:
+        """One live source's sync; the others never wait for it.
+
+        A source that fails is retried with backoff: after n failures in a row
+        it skips its runs for 2**(n-1) intervals (at most 8), so a dead API is
+        not hammered and a passing outage costs little.
+        """
+        source, now = next(s for s in self.sources if s.name == name), self.clock()
+        if now < self._resume_at.get(name, now):
+            return
+        try:
+            result = source.sync(now)
+        except SourceError as exc:
+            failures = self._failures[name] = self._failures.get(name, 0) + 1
+            wait = timedelta(minutes=source.every_minutes * min(2 ** (failures - 1), 8))
+            self._resume_at[name] = now + wait - timedelta(seconds=1)
+            log.warning("%s sync failed (%d in a row), next try in %s: %s", name, failures, wait, exc)
+            return
+        self._failures.pop(name, None)
+        self._resume_at.pop(name, None)
+        log.info("%s sync: %d read, %d new", name, result.seen, result.stored)
+        for skipped in getattr(result, "skipped", ()):
+            log.warning("%s sync: skipped %s", name, skipped)
+        if result.stored:
+            self.analyse(now)
+
+    def analyse(self, now: datetime) -> None:
+        with self._analysing:
+            result = pipeline.analyze(self.engine, classifier=self.classifier, agents=self.agents,
+                                      multithread=self.multithread, as_of=now, now=now)
+        log.info("analysis: %d messages, %d new signals", result.messages, result.signals)
+        self._alert(now)
+
     def weekly_digest(self) -> None:
         post = self.slack if self.slack is not None and self.config.digest.channel else None
         path = pipeline.publish_digest(self.engine, config=self.config, path=self.config.serve.digest_path,
                                        now=self.clock(), client=post, tz=self.config.serve.timezone)
         log.info("weekly digest written to %s%s", path, " and posted" if post else "")
-
-    def _sync(self, now: datetime) -> None:
-        from groundswell.sync import sync_slack
-        try:
-            result = sync_slack(self.engine, client=self.slack, config=self.config.slack,
-                                vendor_domains=self.config.vendor.domains, now=now)
-        except SourceError as exc:  # one bad sync must not stop the service: it is retried next time
-            log.warning("slack sync: %s", exc)
-            return
-        log.info("slack sync: %d read, %d new", result.seen, result.stored)
-        for skipped in result.skipped:
-            log.warning("slack sync: skipped %s", skipped)
 
     def _alert(self, now: datetime) -> None:
         from zoneinfo import ZoneInfo
@@ -104,13 +141,16 @@ class Jobs:
 
 
 def schedule(scheduler: BaseScheduler, jobs: Jobs) -> BaseScheduler:
-    """Attach the jobs to `scheduler` (not started), with stable ids."""
+    """Attach the jobs to `scheduler` (not started), with stable ids: one sync job per live source."""
     serve = jobs.config.serve
     try:
         digest = CronTrigger.from_crontab(serve.digest_cron, timezone=serve.timezone)
     except (ValueError, LookupError) as exc:
         raise ConfigError(f"serve.digest_cron {serve.digest_cron!r} or timezone {serve.timezone!r} is invalid: {exc}") from None
     scheduler.configure(job_defaults=JOB_DEFAULTS, timezone=serve.timezone)
+    for source in jobs.sources:
+        scheduler.add_job(jobs.sync, IntervalTrigger(minutes=source.every_minutes), args=[source.name],
+                          id=f"sync_{source.name}", replace_existing=True, next_run_time=jobs.clock())
     scheduler.add_job(jobs.refresh, IntervalTrigger(minutes=serve.refresh_minutes), id="refresh",
                       replace_existing=True, next_run_time=jobs.clock())
     scheduler.add_job(jobs.weekly_digest, digest, id="weekly_digest", replace_existing=True)

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = Field(None, validation_alias=AliasChoices("SLACK_BOT_TOKEN"))
     slack_app_token: SecretStr | None = Field(None, validation_alias=AliasChoices("SLACK_APP_TOKEN"))
     slack_signing_secret: SecretStr | None = Field(None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET"))
+    gong_access_key: SecretStr | None = Field(None, validation_alias=AliasChoices("GONG_ACCESS_KEY"))
+    gong_secret: SecretStr | None = Field(None, validation_alias=AliasChoices("GONG_ACCESS_KEY_SECRET"))
+    # Gmail: a service account with domain-wide delegation, or an OAuth installed-app token (file paths).
+    gmail_service_account_file: Path | None = None
+    gmail_token_file: Path | None = None
 
 
 class VendorConfig(BaseModel):
@@ -106,6 +111,7 @@ class SlackConfig(BaseModel):
     page_size: int = Field(200, gt=0, le=1000)
     pace_seconds: float = Field(0.0, ge=0)  # apps outside the Marketplace: 60 (one history call a minute)
     thread_lookback_days: int = Field(14, ge=0)
+    sync_minutes: int = Field(10, gt=0)
     mode: str = Field("socket", pattern="^(socket|http)$")
     port: int = Field(3000, gt=0, lt=65536)  # HTTP mode's port for /slack/events
 
@@ -134,6 +140,25 @@ class AlertsConfig(BaseModel):
         return value
 
 
+class GmailConfig(BaseModel):
+    """CSM mailboxes to read (credentials come from GROUNDSWELL_GMAIL_SERVICE_ACCOUNT_FILE or _TOKEN_FILE)."""
+
+    mailboxes: list[str] = []
+    first_sync_days: int = Field(90, gt=0)  # how far back the first sync reads
+    sync_minutes: int = Field(10, gt=0)
+    page_size: int = Field(100, gt=0, le=500)
+
+
+class GongConfig(BaseModel):
+    """The Gong API (keys come from GONG_ACCESS_KEY and GONG_ACCESS_KEY_SECRET)."""
+
+    api_url: str = "https://api.gong.io"
+    offset_unit: str = Field("ms", pattern="^(ms|s)$")
+    first_sync_days: int = Field(30, gt=0)
+    sync_minutes: int = Field(30, gt=0)
+    page_size: int = Field(50, gt=0, le=100)
+
+
 class DigestConfig(BaseModel):
     channel: str | None = None          # `digest --post` and serve post the weekly digest here
 
@@ -149,6 +174,8 @@ class Config(BaseModel):
     slack: SlackConfig = SlackConfig()
     alerts: AlertsConfig = AlertsConfig()
     digest: DigestConfig = DigestConfig()
+    gmail: GmailConfig = GmailConfig()
+    gong: GongConfig = GongConfig()
 
 
 def load_config(path: Path | None = None) -> Config:

@@ -54,6 +54,29 @@ def build_slack_client(settings: Settings) -> Any:
     return web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
 
 
+def build_sources(settings: Settings, config: Config, engine: Engine, *, slack: Any = None) -> list[Any]:
+    """The live sources configured here, each a `scheduler.Source` bound to its client, config and cursor."""
+    from groundswell import sync
+    from groundswell.scheduler import Source
+    vendor, sources = config.vendor.domains, []
+    if slack is not None:
+        sources.append(Source("slack", config.slack.sync_minutes, lambda now: sync.sync_slack(
+            engine, client=slack, config=config.slack, vendor_domains=vendor, now=now)))
+    if config.gmail.mailboxes and (settings.gmail_service_account_file or settings.gmail_token_file):
+        from connectors.gmail import service_factory
+        make = service_factory(api_endpoint=settings.gmail_api_url,
+                               service_account_file=str(settings.gmail_service_account_file or "") or None,
+                               token_file=str(settings.gmail_token_file or "") or None)
+        sources.append(Source("gmail", config.gmail.sync_minutes, lambda now: sync.sync_gmail(
+            engine, service_factory=make, mailboxes=config.gmail.mailboxes, config=config.gmail,
+            vendor_domains=vendor, now=now)))
+    if settings.gong_access_key and settings.gong_secret:
+        key, secret = settings.gong_access_key.get_secret_value(), settings.gong_secret.get_secret_value()
+        sources.append(Source("gong", config.gong.sync_minutes, lambda now: sync.sync_gong(
+            engine, access_key=key, secret=secret, config=config.gong, vendor_domains=vendor, now=now)))
+    return sources
+
+
 def build_classifier(backend: str, settings: Settings, *, model_path: Path | None = None) -> Classifier:
     """The classifier for `backend`, memoised so the agents that share it classify each message once."""
     if backend == "local":

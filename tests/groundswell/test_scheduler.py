@@ -117,3 +117,41 @@ def _signals_stored(db: str) -> bool:
         return False
     finally:
         engine.dispose()
+
+
+class Flaky:
+    """A live source that fails `failures` times (as an API that is down would), then reads one message."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures, self.calls = failures, []
+
+    def __call__(self, now: datetime):
+        from connectors.base import RetriableSourceError
+        from groundswell.sync import SyncReport
+        self.calls.append(now)
+        if len(self.calls) <= self.failures:
+            raise RetriableSourceError("HTTP 503 from the API")
+        return SyncReport(source="flaky", seen=1, stored=0)
+
+
+def test_each_source_gets_its_own_job_and_a_failing_one_backs_off_without_stopping_the_others(engine) -> None:
+    from datetime import timedelta
+
+    from groundswell.scheduler import Source
+    clock = [NOW]
+    flaky, healthy = Flaky(failures=3), Flaky(failures=0)
+    jobs = jobs_for(engine, load_config())
+    jobs.clock = lambda: clock[0]
+    jobs.sources = [Source("gmail", 10, flaky), Source("gong", 30, healthy)]
+    scheduler = schedule(BackgroundScheduler(), jobs)
+    triggers = {job.id: job.trigger.interval for job in scheduler.get_jobs() if job.id.startswith("sync_")}
+    assert triggers == {"sync_gmail": timedelta(minutes=10), "sync_gong": timedelta(minutes=30)}
+
+    for minute in range(0, 150, 10):  # the gmail job fires every ten minutes, with an explicit now
+        clock[0] = NOW + timedelta(minutes=minute)
+        jobs.sync("gmail")
+        jobs.sync("gong")
+    tried = [int((t - NOW).total_seconds() // 60) for t in flaky.calls]
+    assert tried[:4] == [0, 10, 30, 70]  # failures 1, 2, 3 wait 1, 2 then 4 intervals; the 4th try succeeds
+    assert tried[4:] == list(range(80, 150, 10))  # back to every interval once it works
+    assert len(healthy.calls) == 15  # the other source never waited

@@ -86,8 +86,10 @@ def test_digest_posts_to_the_configured_channel(workdir: Path, slack: FakeSlack)
 
 
 def test_a_missing_or_refused_token_is_one_line_and_never_printed(workdir: Path, slack: FakeSlack) -> None:
-    no_token = run("sync", "--config", "gs.toml", cwd=workdir, env={"GROUNDSWELL_SLACK_API_URL": slack.url})
+    no_token = run("sync", "--source", "slack", "--config", "gs.toml", cwd=workdir,
+                   env={"GROUNDSWELL_SLACK_API_URL": slack.url})
     assert_one_line_error(no_token, "SLACK_BOT_TOKEN is not set")
+    assert_one_line_error(run("sync", "--config", "gs.toml", cwd=workdir), "no live source is configured")
     refused = gs(workdir, slack, "sync", token="xoxb-revoked-secret")
     assert_one_line_error(refused)
     assert "xoxb-revoked-secret" not in refused.stderr + refused.stdout
@@ -98,7 +100,7 @@ def test_a_missing_or_refused_token_is_one_line_and_never_printed(workdir: Path,
     assert "xoxb-revoked-secret" not in not_sent.stderr
     still_due = json.loads(gs(workdir, slack, "alerts", "--format", "json").stdout)["alerts"]
     assert still_due and still_due[0]["account_id"] == "ACC-1"  # not recorded, so it is sent next time
-    assert_one_line_error(gs(workdir, slack, "sync", "--source", "gmail"), "not built yet")
+    assert_one_line_error(gs(workdir, slack, "sync", "--source", "gmail"), "no Gmail source")
 
 
 def test_serve_once_syncs_analyses_and_alerts(workdir: Path, slack: FakeSlack) -> None:
