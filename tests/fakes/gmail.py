@@ -26,10 +26,12 @@ from email.message import Message as MimeMessage
 from email.parser import BytesParser
 from email.policy import compat32
 from email.utils import format_datetime, parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Iterable
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from tests.fakes.server import LocalServer
 
 _PREFIX = "/gmail/v1/users/"
 _REASONS = {400: ("badRequest", "INVALID_ARGUMENT"), 401: ("authError", "UNAUTHENTICATED"),
@@ -66,7 +68,7 @@ class Mailbox:
     history_id: int = 0
 
 
-class FakeGmail:
+class FakeGmail(LocalServer):
     def __init__(self, *, tokens: dict[str, str] | None = None, oldest_history: int = 0) -> None:
         self.tokens: dict[str, str] = dict(tokens or {})  # token -> the mailbox it opens
         self.oldest_history = oldest_history
@@ -75,33 +77,12 @@ class FakeGmail:
         self._scripts: list[_Script] = []
         self._next_history = 1000
         self._lock = threading.RLock()
-        self._server: ThreadingHTTPServer | None = None
         for email in self.tokens.values():
             self.mailbox(email)
 
-    # -- lifecycle ----------------------------------------------------------
     @property
     def url(self) -> str:
-        assert self._server is not None, "start the fake first (use it as a context manager)"
-        return f"http://127.0.0.1:{self._server.server_address[1]}/"
-
-    def start(self) -> FakeGmail:
-        handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeGmail:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return self.root + "/"
 
     # -- state --------------------------------------------------------------
     def mailbox(self, email: str, *, token: str | None = None) -> Mailbox:
@@ -381,3 +362,6 @@ def _attachment(message_id: str, n: int, name: str, kind: str, data: bytes) -> d
                         {"name": "Content-Disposition", "value": f'attachment; filename="{name}"'},
                         {"name": "Content-Transfer-Encoding", "value": "base64"}],
             "body": {"attachmentId": _b64(f"{message_id}:{n}".encode()).rstrip("="), "size": len(data)}}
+
+
+FakeGmail.handler = _Handler

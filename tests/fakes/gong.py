@@ -17,7 +17,9 @@ import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from tests.fakes.server import LocalServer
 
 EXTENSIVE = "/v2/calls/extensive"
 TRANSCRIPT = "/v2/calls/transcript"
@@ -52,7 +54,7 @@ def monologue(speaker_id: str, *sentences: tuple[int, int, str], topic: str | No
             "sentences": [{"start": start, "end": end, "text": text} for start, end, text in sentences]}
 
 
-class FakeGong:
+class FakeGong(LocalServer):
     def __init__(self, *, access_key: str = "gong-key", secret: str = "gong-secret", page_size: int = 100) -> None:
         self.access_key, self.secret, self.page_size = access_key, secret, page_size
         self.calls: dict[str, dict] = {}             # id -> {"metaData", "parties"}
@@ -60,32 +62,11 @@ class FakeGong:
         self.requests: list[Request] = []
         self._scripts: list[_Script] = []
         self._lock = threading.RLock()
-        self._server: ThreadingHTTPServer | None = None
         self.routes = {EXTENSIVE: self._extensive, TRANSCRIPT: self._transcript}
 
-    # -- lifecycle ----------------------------------------------------------
     @property
     def url(self) -> str:
-        assert self._server is not None, "start the fake first (use it as a context manager)"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def start(self) -> FakeGong:
-        handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeGong:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return self.root + ""
 
     # -- state --------------------------------------------------------------
     def add_call(self, id: str, *, started: datetime | str, title: str = "Call", duration: int = 1800,
@@ -214,3 +195,6 @@ def _time(value: object) -> datetime | None:
     if not value:
         return None
     return datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(timezone.utc)
+
+
+FakeGong.handler = _Handler

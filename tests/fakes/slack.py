@@ -17,8 +17,10 @@ import threading
 import time
 from dataclasses import dataclass
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
+
+from tests.fakes.server import LocalServer
 
 # Fields slack_sdk sends as JSON text inside a form body.
 _JSON_FIELDS = ("blocks", "attachments", "view", "metadata")
@@ -44,7 +46,7 @@ class _SlackError(Exception):
     """Answered as HTTP 200 `{"ok": false, "error": ...}`, Slack's way of failing a call."""
 
 
-class FakeSlack:
+class FakeSlack(LocalServer):
     def __init__(self, *, tokens: tuple[str, ...] = ("xoxb-test",), team_id: str = "T0VENDOR",
                  team: str = "Vendor Co", domain: str = "fake", bot_user_id: str = "UBOT") -> None:
         self.tokens = set(tokens)
@@ -58,7 +60,6 @@ class FakeSlack:
         self.delays: dict[str, float] = {}
         self._last_micros = 0
         self._lock = threading.RLock()
-        self._server: ThreadingHTTPServer | None = None
         self.routes = {
             "auth.test": self._auth_test, "conversations.list": self._conversations_list,
             "conversations.info": self._conversations_info, "conversations.history": self._history,
@@ -71,29 +72,9 @@ class FakeSlack:
             "reactions.add": self._reaction}
         self.add_user(bot_user_id, "groundswell", "Groundswell", is_bot=True)
 
-    # -- lifecycle ----------------------------------------------------------
     @property
     def url(self) -> str:
-        assert self._server is not None, "start the fake first (use it as a context manager)"
-        return f"http://127.0.0.1:{self._server.server_address[1]}/"
-
-    def start(self) -> FakeSlack:
-        handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeSlack:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return self.root + "/"
 
     # -- state --------------------------------------------------------------
     def add_user(self, id: str, name: str, real_name: str | None = None, email: str | None = None, *,
@@ -366,3 +347,6 @@ def _page(key: str, items: list, params: dict) -> dict:
     more = end < len(items)
     next_cursor = base64.b64encode(f"next:{end}".encode()).decode() if more else ""
     return {key: items[start:end], "has_more": more, "response_metadata": {"next_cursor": next_cursor}}
+
+
+FakeSlack.handler = _Handler
