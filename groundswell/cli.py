@@ -65,6 +65,17 @@ def fail(message: str) -> None:
     sys.exit(2)
 
 
+def record_llm_usage(ctx: Context, engine: Any, classifier: Any) -> None:
+    """The LLM backend's requests, tokens and estimated cost for this run: stored, and said on stderr."""
+    from groundswell.wiring import llm_usage
+    usage = llm_usage(classifier)
+    if usage is None:
+        return
+    with Session(engine) as session, session.begin():
+        store.record_llm_usage(session, at=datetime.now(timezone.utc), model=ctx.settings.llm_model, usage=usage)
+    console.print_llm_usage(ctx.err, usage, model=ctx.settings.llm_model)
+
+
 def parse_date(value: str | None) -> date:
     if value is None:
         return datetime.now(timezone.utc).date()
@@ -119,7 +130,8 @@ def analyze(ctx: Context, backend: str, as_of: str | None) -> None:
     day = parse_date(as_of)
     from groundswell import pipeline, snapshots
     from groundswell.report import end_of_day
-    engine, analysis = ctx.engine(), build_analysis(backend, ctx.settings, ctx.config)
+    engine = ctx.engine()
+    analysis = build_analysis(backend, ctx.settings, ctx.config, engine=engine)
     with Session(engine) as session:
         pending = store.pending_count(session)
     with console.progress(ctx.err, "Analysing messages", total=pending) as advance:
@@ -127,6 +139,7 @@ def analyze(ctx: Context, backend: str, as_of: str | None) -> None:
                                   multithread=analysis.multithread, as_of=end_of_day(day),
                                   now=datetime.now(timezone.utc), batch_size=ctx.config.analysis.batch_size,
                                   progress=advance)
+    record_llm_usage(ctx, engine, analysis.classifier)
     # Score now, so that the next `report` for this day reads the result instead of computing it.
     with console.status(ctx.err, "Scoring the portfolio"), Session(engine) as session:
         snapshots.current(session, as_of=day, config=ctx.config, now=datetime.now(timezone.utc))
@@ -151,6 +164,7 @@ def report(ctx: Context, fmt: str, as_of: str | None, account_id: str | None) ->
             return
         data = snapshots.as_report(session, snapshot, limit=limit, account_id=account_id,
                                    top=TABLE_ACCOUNTS if fmt == "table" else None)
+        llm = store.llm_usage(session) if fmt == "table" and not account_id else None
         if account_id and not data["accounts"]:
             known = account_id in store.account_field(session, field="name")
             raise click.BadParameter(f"account {account_id!r} had no MRR on {day}, so it is not in the report" if known
@@ -163,6 +177,8 @@ def report(ctx: Context, fmt: str, as_of: str | None, account_id: str | None) ->
         console.print_account(ctx.out, data)
     else:
         console.print_report(ctx.out, data)
+        if llm:
+            console.print_status_llm(ctx.out, llm)
 
 
 @main.command()
@@ -172,7 +188,7 @@ def report(ctx: Context, fmt: str, as_of: str | None, account_id: str | None) ->
 def classify(ctx: Context, input_path: str, backend: str) -> None:
     """Classify one message per JSONL line and print one JSONL line each, in order. Stores nothing."""
     from groundswell.classify import classify_lines, read_lines
-    classifier = build_classifier(backend, ctx.settings)
+    classifier = build_classifier(backend, ctx.settings, config=ctx.config)
     for line in classify_lines(classifier, read_lines(input_path)):
         click.echo(line)
 
@@ -189,7 +205,7 @@ def evaluate(ctx: Context, input_path: str, backend: str, model_path: Path | Non
     from groundswell.evaluation import evaluate as run_evaluation
     from groundswell.training import load_examples
     examples = load_examples([Path(input_path)])
-    classifier = build_classifier(backend, ctx.settings, model_path=model_path)
+    classifier = build_classifier(backend, ctx.settings, config=ctx.config, model_path=model_path)
     result = run_evaluation(classifier, examples).to_dict()
     if fmt == "json":
         click.echo(json.dumps(result, ensure_ascii=False))

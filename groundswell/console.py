@@ -272,4 +272,21 @@ def print_status(out: Console, s: dict[str, Any], *, now: Any) -> None:
                   f"{counts.get('stored', 0)} stored" + (f"; [red]{escape(error)}[/]" if error else ""))
     out.print("alerts: " + (", ".join(f"{n} {k}" for k, n in sorted(s["alerts"].items())) or "none")
               + f"; open tasks: {s['open_tasks']}")
+    if s.get("llm"):
+        print_status_llm(out, s["llm"])
     out.print("stored: " + ", ".join(f"{n:,} {name}" for name, n in s["counts"].items()))
+
+
+def print_llm_usage(err: Console, usage: dict[str, Any], *, model: str) -> None:
+    err.print(f"LLM ({escape(model)}): {usage['sent']} of {usage['screened']} messages past the local screen, "
+              f"{usage['requests']} requests, {usage['cache_hits']} from cache, "
+              f"{usage['prompt_tokens'] + usage['completion_tokens']:,} tokens, about ${usage['cost_usd']:.4f}")
+
+
+def print_status_llm(out: Console, llm: dict[str, Any]) -> None:
+    """The LLM backend's spending: in all, and on its last run."""
+    last = llm["last"]
+    out.print(f"LLM backend: {llm['runs']} runs, {llm['requests']:,} requests, {llm['tokens']:,} tokens, "
+              f"about ${llm['cost_usd']:.2f} in all; last run {last['at']:%Y-%m-%d %H:%M} UTC "
+              f"({escape(last['model'])}): {last['sent']} of {last['screened']} messages sent, "
+              f"{last['cache_hits']} from cache, about ${last['cost_usd']:.4f}")

@@ -9,10 +9,11 @@ them down; nothing here runs at import time.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -159,6 +160,22 @@ class GongConfig(BaseModel):
     page_size: int = Field(50, gt=0, le=100)
 
 
+class LLMConfig(BaseModel):
+    """The optional LLM backend (model, base URL and key come from the environment)."""
+
+    method: str = Field("json_schema", pattern="^(json_schema|function_calling|json_mode)$")  # local servers differ
+    cascade: bool = True            # the local model screens; only plausible messages go to the LLM
+    screen_slack: float = Field(0.5, ge=0)  # how far below a type's threshold still goes (bench/cascade.py)
+    concurrency: int = Field(4, gt=0, le=64)
+    timeout_seconds: float = Field(60.0, gt=0)
+    max_retries: int = Field(3, ge=0)
+    mask_emails: bool = True
+    mask_phones: bool = True
+    mask_token_urls: bool = True
+    price_input_per_mtok: float = Field(0.0, ge=0)   # USD per million tokens, for the cost estimate
+    price_output_per_mtok: float = Field(0.0, ge=0)
+
+
 class DigestConfig(BaseModel):
     channel: str | None = None          # `digest --post` and serve post the weekly digest here
 
@@ -176,10 +193,20 @@ class Config(BaseModel):
     digest: DigestConfig = DigestConfig()
     gmail: GmailConfig = GmailConfig()
     gong: GongConfig = GongConfig()
+    llm: LLMConfig = LLMConfig()
 
 
-def load_config(path: Path | None = None) -> Config:
-    """Packaged defaults, with `path` (default config/groundswell.toml, if present) merged over them."""
+ENV_PREFIX = "GROUNDSWELL__"
+
+
+def load_config(path: Path | None = None, *, environ: Mapping[str, str] | None = None) -> Config:
+    """Packaged defaults, then `path` (default config/groundswell.toml, if present), then the environment.
+
+    An environment variable `GROUNDSWELL__SECTION__KEY` overrides `key` of
+    `[section]`; its value is read as TOML (`60`, `true`, `["a", "b"]`), or as
+    a plain string when it is not TOML (`Europe/London`).  So a container can
+    be tuned without a config file.
+    """
     merged = tomllib.loads(resources.files("groundswell").joinpath("defaults.toml").read_text())
     chosen = path if path is not None else DEFAULT_CONFIG
     if path is not None and not chosen.is_file():
@@ -189,12 +216,41 @@ def load_config(path: Path | None = None) -> Config:
             merged = _merge(merged, tomllib.loads(chosen.read_text(encoding="utf-8")))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{chosen}: invalid TOML ({exc})") from None
+    overrides = _from_environment(os.environ if environ is None else environ)
+    merged = _merge(merged, overrides)
     try:
         return Config.model_validate(merged)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"{chosen}: {where}: {first['msg']}") from None
+        origin = f"{ENV_PREFIX}{'__'.join(str(p).upper() for p in first['loc'])}" if _within(overrides, first["loc"]) \
+            else str(chosen)
+        raise ConfigError(f"{origin}: {where}: {first['msg']}") from None
+
+
+def _from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX) or len(name) == len(ENV_PREFIX):
+            continue
+        *sections, key = name[len(ENV_PREFIX):].lower().split("__")
+        target = out
+        for section in sections:
+            target = target.setdefault(section, {})
+        try:
+            target[key] = tomllib.loads(f"value = {raw}")["value"]
+        except tomllib.TOMLDecodeError:
+            target[key] = raw
+    return out
+
+
+def _within(overrides: dict[str, Any], loc: tuple) -> bool:
+    node: Any = overrides
+    for part in loc:
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

@@ -11,8 +11,9 @@ which is what makes an import all-or-nothing.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Collection, Iterable, Iterator, Sequence
 
@@ -22,7 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
 from connectors.base import Message, to_utc
-from groundswell.tables import (AccountRow, AlertRow, ContactRow, FeedbackRow, MessageRow,
+from groundswell.tables import (AccountRow, AlertRow, ContactRow, FeedbackRow, LLMCacheRow, LLMUsageRow, MessageRow,
                                 ReportAccountRow, ReportSnapshotRow, RevenueRow, RevisionRow, SignalRow,
                                 SyncStateRow, TaskRow)
 from signals.portfolio import Account, Contact, Signal
@@ -444,6 +445,47 @@ def to_utc_or_none(value: datetime | None) -> datetime | None:
     return to_utc(value) if value is not None else None
 
 
+# -- the LLM backend ---------------------------------------------------------
+class StoredCache:
+    """The LLM's answers by prompt hash, in the database, so that re-analysis never pays twice.
+
+    `get` and `put` each run in their own short transaction: the classifier
+    is called from inside other jobs, and a cached answer is true whatever
+    becomes of the job that paid for it.
+    """
+
+    def __init__(self, engine: Engine, *, model: str) -> None:
+        self.engine, self.model = engine, model
+
+    def get(self, key: str) -> Any:
+        with Session(self.engine) as session:
+            row = session.get(LLMCacheRow, key)
+            return json.loads(row.value) if row is not None else None
+
+    def put(self, key: str, value: Any) -> None:
+        with Session(self.engine) as session, session.begin():
+            stmt = _insert(session, LLMCacheRow.__table__).values(
+                key=key, model=self.model, value=json.dumps(value), created_at=datetime.now(timezone.utc))
+            session.connection().execute(stmt.on_conflict_do_nothing(index_elements=["key"]))
+
+
+def record_llm_usage(session: Session, *, at: datetime, model: str, usage: dict[str, Any]) -> None:
+    fields = ("screened", "sent", "requests", "cache_hits", "prompt_tokens", "completion_tokens", "cost_usd")
+    session.add(LLMUsageRow(at=at, model=model, **{k: usage.get(k, 0) or 0 for k in fields}))
+
+
+def llm_usage(session: Session) -> dict[str, Any] | None:
+    """The LLM backend's last run and its totals, or None if it never ran."""
+    t = LLMUsageRow.__table__.c
+    last = session.connection().execute(select(LLMUsageRow.__table__).order_by(t.id.desc()).limit(1)).mappings().first()
+    if last is None:
+        return None
+    totals = session.connection().execute(select(func.count(), func.sum(t.requests), func.sum(t.cost_usd),
+                                                 func.sum(t.prompt_tokens + t.completion_tokens))).one()
+    return {"last": dict(last), "runs": totals[0], "requests": totals[1] or 0, "cost_usd": round(totals[2] or 0, 4),
+            "tokens": totals[3] or 0}
+
+
 # -- feedback ---------------------------------------------------------------
 def add_feedback(session: Session, *, source: str, source_id: str, signal_type: str, verdict: str,
                  corrected_type: str | None = None, author: str | None = None, at: datetime) -> int:
@@ -489,7 +531,7 @@ def status(session: Session) -> dict[str, Any]:
     return {"counts": counts(session),
             "sources": [(r.source, to_utc_or_none(r.last_sync_at), r.last_error, dict(r.counts or {}))
                         for r in session.scalars(select(SyncStateRow).order_by(SyncStateRow.source))],
-            "alerts": by_status, "open_tasks": len(load_tasks(session))}
+            "alerts": by_status, "open_tasks": len(load_tasks(session)), "llm": llm_usage(session)}
 
 
 def record_sync(session: Session, *, source: str, at: datetime, counts: dict[str, Any],

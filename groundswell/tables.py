@@ -216,3 +216,29 @@ class ReportAccountRow(SQLModel, table=True):
     body: str = Field(sa_column=Column(Text, nullable=False))
     actions: str = Field(sa_column=Column(Text, nullable=False))
     explanation: str = Field(sa_column=Column(Text, nullable=False, server_default="{}"))
+
+
+class LLMCacheRow(SQLModel, table=True):
+    """An LLM's validated answer for one prompt (keyed by a hash of model, prompt version and masked text)."""
+
+    __tablename__ = "llm_cache"
+    key: str = Field(primary_key=True, max_length=64)
+    model: str = Field(max_length=128)
+    value: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = _utc_column()
+
+
+class LLMUsageRow(SQLModel, table=True):
+    """What one run of the LLM backend cost: requests, cache hits, tokens and the estimated price."""
+
+    __tablename__ = "llm_usage"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: datetime = _utc_column()
+    model: str = Field(max_length=128)
+    screened: int = 0
+    sent: int = 0
+    requests: int = 0
+    cache_hits: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0

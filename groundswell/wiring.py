@@ -77,15 +77,54 @@ def build_sources(settings: Settings, config: Config, engine: Engine, *, slack: 
     return sources
 
 
-def build_classifier(backend: str, settings: Settings, *, model_path: Path | None = None) -> Classifier:
-    """The classifier for `backend`, memoised so the agents that share it classify each message once."""
+def build_classifier(backend: str, settings: Settings, *, config: Config | None = None, engine: Engine | None = None,
+                     model_path: Path | None = None) -> Classifier:
+    """The classifier for `backend`, memoised so the agents that share it classify each message once.
+
+    `llm` is the cascade by default (`[llm] cascade`): the local model screens
+    and only plausible messages reach the LLM.  With an engine, the LLM's
+    answers are cached in the database, so re-analysis never pays twice.
+    """
     if backend == "local":
         # Imported here: the model needs scipy, which commands that never classify (report, nrr) should not load.
         from agents.classifiers.local import LocalClassifier, load_model
         return MemoClassifier(inner=LocalClassifier(load_model(model_path)))
     if backend == "llm":
-        raise ClassifierError("the llm backend is not part of this release yet: use --backend local")
+        return MemoClassifier(inner=_llm(settings, (config or Config()).llm, engine, model_path))
     raise ClassifierError(f"unknown backend {backend!r}: use local or llm")
+
+
+def _llm(settings: Settings, llm: Any, engine: Engine | None, model_path: Path | None) -> Classifier:
+    if settings.openai_api_key is None or not settings.openai_api_key.get_secret_value():
+        raise ClassifierError("the llm backend needs OPENAI_API_KEY (any value for a local server such as Ollama) "
+                              "and OPENAI_BASE_URL for a server other than OpenAI; or use --backend local")
+    from agents.classifiers.llm import LLMClassifier, MemoryCache, Prices, chat_model
+    from agents.classifiers.privacy import MaskOptions
+    chat = chat_model(settings.llm_model, settings.openai_base_url, api_key=settings.openai_api_key.get_secret_value(),
+                      timeout=llm.timeout_seconds, max_retries=llm.max_retries)
+    cache = store.StoredCache(engine, model=settings.llm_model) if engine is not None else MemoryCache()
+    precise = LLMClassifier(chat, method=llm.method, cache=cache, concurrency=llm.concurrency,
+                            mask_options=MaskOptions(emails=llm.mask_emails, phones=llm.mask_phones,
+                                                     token_urls=llm.mask_token_urls),
+                            prices=Prices(input_per_million=llm.price_input_per_mtok,
+                                          output_per_million=llm.price_output_per_mtok))
+    if not llm.cascade:
+        return precise
+    from agents.classifiers.cascade import CascadeClassifier
+    from agents.classifiers.local import LocalClassifier, load_model
+    return CascadeClassifier(screen=LocalClassifier(load_model(model_path)), precise=precise, slack=llm.screen_slack)
+
+
+def llm_usage(classifier: Classifier) -> dict[str, Any] | None:
+    """What the LLM backend did in this process, for the run's record; None for the local backend."""
+    inner = getattr(classifier, "inner", classifier)
+    precise = getattr(inner, "precise", inner)
+    if not hasattr(precise, "usage"):
+        return None
+    usage = precise.usage.to_dict()
+    asked = usage["requests"] + usage["cache_hits"]
+    return usage | {"screened": getattr(inner, "screened", asked), "sent": getattr(inner, "sent", asked),
+                    "cost_usd": usage["estimated_cost"]}
 
 
 @dataclass(frozen=True)
@@ -97,8 +136,8 @@ class Analysis:
     multithread: MultithreadAgent
 
 
-def build_analysis(backend: str, settings: Settings, config: Config) -> Analysis:
-    classifier = build_classifier(backend, settings)
+def build_analysis(backend: str, settings: Settings, config: Config, *, engine: Engine | None = None) -> Analysis:
+    classifier = build_classifier(backend, settings, config=config, engine=engine)
     return Analysis(classifier, *build_agents(classifier, config))
 
 

@@ -68,6 +68,20 @@ class LocalClassifier:
             out.append(self._verdicts(message, document, pooled.raw[i], pooled.best[i], pooled.best_score[i]))
         return out
 
+    def plausible(self, messages: Sequence[Message], *, slack: float) -> list[bool]:
+        """Whether each message may carry a signal: some type scores within `slack` of its threshold.
+
+        The cascade's screen: only these go on to the LLM.  A vendor's message
+        is only screened for the types a vendor can raise (action items).
+        """
+        pooled = self.model.pool([document_of(m.text) for m in messages])
+        out = []
+        for i, message in enumerate(messages):
+            types = [(j, t) for j, t in enumerate(self.model.types)
+                     if message.author_side != "vendor" or t in TASK_TYPES]
+            out.append(any(pooled.raw[i][j] >= self.model.thresholds[t] - slack for j, t in types))
+        return out
+
     def _verdicts(self, message: Message, document: Document, raw, best, best_score) -> list[Verdict]:
         verdicts = []
         margin = float(self.model.meta.get("evidence_margin", float("inf")))
