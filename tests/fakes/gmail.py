@@ -26,12 +26,11 @@ from email.message import Message as MimeMessage
 from email.parser import BytesParser
 from email.policy import compat32
 from email.utils import format_datetime, parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Iterable
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from tests.fakes.server import LocalServer
+from tests.fakes.server import JSONHandler, LocalServer
 
 _PREFIX = "/gmail/v1/users/"
 _REASONS = {400: ("badRequest", "INVALID_ARGUMENT"), 401: ("authError", "UNAUTHENTICATED"),
@@ -261,7 +260,7 @@ class _Answer(Exception):
         self.status, self.message = status, message
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JSONHandler):
     fake: FakeGmail
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
@@ -270,17 +269,8 @@ class _Handler(BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization") or ""
         token = auth[len("Bearer "):] if auth.startswith("Bearer ") else None
         status, headers, body = self.fake.handle(parts.path, query, token)
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=UTF-8")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_json(status, body, headers)
 
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
 
 # -- wire format ------------------------------------------------------------------

@@ -17,9 +17,8 @@ import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler
 
-from tests.fakes.server import LocalServer
+from tests.fakes.server import JSONHandler, LocalServer
 
 EXTENSIVE = "/v2/calls/extensive"
 TRANSCRIPT = "/v2/calls/transcript"
@@ -157,7 +156,7 @@ class FakeGong(LocalServer):
         return 200, {"records": records, key: page}
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JSONHandler):
     fake: FakeGong
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's naming
@@ -168,16 +167,8 @@ class _Handler(BaseHTTPRequestHandler):
             body = None
         status, headers, answer = self.fake.handle(self.path.split("?")[0], body,
                                                    self.headers.get("Authorization", ""))
-        data = json.dumps(answer).encode()
-        self.send_response(status)
-        for name, value in {"Content-Type": "application/json; charset=utf-8", **headers}.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_json(status, answer, headers)
 
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet: the test output is no place for an access log."""
 
 
 def _basic(authorization: str) -> tuple[str | None, str | None]:

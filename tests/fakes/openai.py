@@ -27,11 +27,10 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler
 from itertools import count
 from typing import Callable
 
-from tests.fakes.server import LocalServer
+from tests.fakes.server import JSONHandler, LocalServer
 
 Responder = Callable[[list[dict]], "dict | list | str"]
 
@@ -208,7 +207,7 @@ def _error(message: str, kind: str, code: str) -> dict:
     return {"error": {"message": message, "type": kind, "param": None, "code": code}}
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JSONHandler):
     fake: FakeOpenAI
     protocol_version = "HTTP/1.1"
 
@@ -216,20 +215,8 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8")
         headers = {k.lower(): v for k, v in self.headers.items()}
         status, extra, payload = self.fake.handle(self.path, headers, raw)
-        data = json.dumps(payload).encode()
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in extra.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (a timeout test): nothing to answer
+        self.send_json(status, payload, extra)
 
-    def log_message(self, format: str, *args: object) -> None:  # quiet
-        pass
 
 
 FakeOpenAI.handler = _Handler

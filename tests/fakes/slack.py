@@ -17,10 +17,9 @@ import threading
 import time
 from dataclasses import dataclass
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
-from tests.fakes.server import LocalServer
+from tests.fakes.server import JSONHandler, LocalServer
 
 # Fields slack_sdk sends as JSON text inside a form body.
 _JSON_FIELDS = ("blocks", "attachments", "view", "metadata")
@@ -292,7 +291,7 @@ class FakeSlack(LocalServer):
         return {}
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JSONHandler):
     fake: FakeSlack
 
     def do_POST(self) -> None:  # noqa: N802 - http.server's naming
@@ -300,13 +299,7 @@ class _Handler(BaseHTTPRequestHandler):
         params = self._params(parts.query)
         token = self.headers.get("Authorization", "").removeprefix("Bearer ").strip() or params.pop("token", None)
         status, headers, body = self.fake.handle(parts.path.strip("/"), params, token)
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        for name, value in {"Content-Type": "application/json; charset=utf-8", **headers}.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_json(status, body, headers)
 
     do_GET = do_POST
 
@@ -322,8 +315,6 @@ class _Handler(BaseHTTPRequestHandler):
                 params[key] = json.loads(params[key])
         return params
 
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet: the test output is no place for an access log."""
 
 
 def _flag(value: object) -> bool:
