@@ -63,7 +63,8 @@ class GongConnector:
                  timeout: float = 30.0, lookback: timedelta = timedelta(days=1),
                  transcript_wait: timedelta = timedelta(days=3), sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-                 http: Callable[..., Any] | None = None) -> None:
+                 http: Callable[..., Any] | None = None, per_second: float = 3.0,
+                 ticks: Callable[[], float] = time.monotonic) -> None:
         if offset_unit not in GONG_UNITS:
             raise ValueError(f"offset_unit must be one of {sorted(GONG_UNITS)}, got {offset_unit!r}")
         self.base_url, self.directory = base_url.rstrip("/"), directory
@@ -73,6 +74,8 @@ class GongConnector:
         self.lookback, self.transcript_wait = lookback, transcript_wait
         self.sleep, self.clock = sleep, clock
         self.http = http or urllib.request.build_opener().open  # `open(request, timeout=...)`
+        # Gong allows 3 API calls a second per company: keep under it rather than collect 429s.
+        self.interval, self.ticks, self._last_call = 1.0 / per_second if per_second > 0 else 0.0, ticks, None
         self.skipped: list[Skip] = []
         self._auth = "Basic " + base64.b64encode(f"{access_key}:{secret}".encode()).decode()
         self._saved = cursor
@@ -223,6 +226,7 @@ class GongConnector:
         problem, after = "no answer", None
         for attempt in range(self.max_retries + 1):
             request = urllib.request.Request(self.base_url + path, data=data, headers=headers, method="POST")
+            self._pace()
             try:
                 with self.http(request, timeout=self.timeout) as response:
                     return json.loads(response.read().decode("utf-8"))
@@ -242,6 +246,13 @@ class GongConnector:
         wait = f", Retry-After {after:g} s" if after is not None else ""
         raise RetriableSourceError(f"Gong failed {path} ({problem}{wait}) after {attempt + 1} tries: "
                                    "sync again later", retry_after=after)
+
+    def _pace(self) -> None:
+        if self._last_call is not None:
+            wait = self.interval - (self.ticks() - self._last_call)
+            if wait > 0:
+                self.sleep(wait)
+        self._last_call = self.ticks()
 
     # -- cursor -------------------------------------------------------------
     def _load(self, saved: str | None) -> tuple[datetime | None, dict[str, datetime]]:

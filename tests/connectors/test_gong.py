@@ -7,6 +7,7 @@ vendor.io.  Maya is the vendor's CSM on every call.  "Now" is 2026-03-12
 
 from __future__ import annotations
 
+import itertools
 import json
 import urllib.request
 from datetime import datetime, timedelta, timezone
@@ -68,7 +69,7 @@ def sleeps() -> list[float]:
 def connect(fake: FakeGong, directory: Directory, sleeps: list[float]):
     def make(**overrides) -> GongConnector:
         options = dict(base_url=fake.url, access_key=KEY, secret=SECRET, directory=directory,
-                       sleep=sleeps.append, clock=lambda: NOW,
+                       sleep=sleeps.append, clock=lambda: NOW, per_second=0,  # pacing: its own test
                        http=urllib.request.build_opener(urllib.request.ProxyHandler({})).open)
         return GongConnector(**{**options, **overrides})
     return make
@@ -250,3 +251,14 @@ def test_a_missing_scope_is_fatal_and_names_it(connect, fake: FakeGong) -> None:
     fake.fail_next(TRANSCRIPT, 403)
     with pytest.raises(FatalSourceError, match="api:calls:read:transcript"):
         list(connect().fetch())
+
+
+def test_requests_are_paced_under_gongs_three_a_second(connect, fake: FakeGong, sleeps: list[float]) -> None:
+    started = datetime(2026, 3, 10, 15, tzinfo=timezone.utc)
+    for i in range(3):
+        fake.add_call(f"p{i}", started=started + timedelta(hours=i), parties=[], transcript=[])
+    clock = itertools.count(0.0, 0.05)  # 50 ms pass between readings of the clock
+    list(connect(per_second=3.0, page_size=1, ticks=lambda: next(clock)).fetch())
+    assert len(fake.requests) >= 2
+    assert len(sleeps) == len(fake.requests) - 1  # every request after the first waited its turn
+    assert all(abs(wait - (1 / 3 - 0.05)) < 1e-9 for wait in sleeps)
