@@ -24,7 +24,8 @@ from `since`, which is safe because messages are unique on source id.
 stores it after committing them.
 
 Privacy: mail with no customer participant is dropped before it becomes a
-`Message` (counted in `dropped`); attachments are never downloaded.
+`Message` (counted in `dropped`); attachments are never downloaded (a text
+body too large to inline, which Gmail serves by attachment id, is fetched).
 Errors: 429, 5xx and rate-limit 403s are retried with exponential backoff
 honouring Retry-After, then raise `RetriableSourceError`; refused
 credentials raise `FatalSourceError` (one line, never the token); a mailbox
@@ -232,10 +233,22 @@ class GmailConnector:
         if not self._is_mail(resource) or not self._has_customer(resource):
             return None
         try:
+            self._fetch_large_bodies(messages, mailbox, gmail_id, resource.get("payload") or {})
             return gmail_to_message(resource, directory=self.directory, mailbox=mailbox)
         except _MALFORMED as exc:
             self.skip(f"gmail {mailbox} {gmail_id}", str(exc) or type(exc).__name__)
             return None
+
+    def _fetch_large_bodies(self, messages: Any, mailbox: str, gmail_id: str, part: dict) -> None:
+        """Text bodies too big to inline arrive as an attachment id: fetch those (never real attachments)."""
+        body = part.get("body") or {}
+        kind = str(part.get("mimeType") or "").lower()
+        if kind.startswith("text/") and not part.get("filename") and body.get("attachmentId") and not body.get("data"):
+            found = self._execute(mailbox, "attachments.get", messages.attachments().get(
+                userId="me", messageId=gmail_id, id=body["attachmentId"]))
+            body["data"] = found.get("data") or ""
+        for child in part.get("parts") or ():
+            self._fetch_large_bodies(messages, mailbox, gmail_id, child)
 
     def _is_mail(self, resource: dict) -> bool:
         kinds = [_NOT_MAIL[label] for label in resource.get("labelIds") or () if label in _NOT_MAIL]

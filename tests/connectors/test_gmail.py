@@ -458,3 +458,15 @@ class TestGmailContract(ConnectorContract):
         source = self.source(self.make_input(tmp_path))
         list(source.fetch())
         assert source.skipped == [] and source.dropped == 0
+
+
+def test_a_text_body_too_big_to_inline_is_fetched_but_real_attachments_never_are(fake: FakeGmail,
+                                                                                  directory: Directory) -> None:
+    long_text = "We're evaluating a move to Flowstack before the renewal. " + "Details follow. " * 2000
+    fake.add_large_text(CARLA, "big", from_=DANA, to=CARLA, subject="Long", date=at(2), text=long_text)
+    fake.add_message(CARLA, "file", from_=DANA, to=CARLA, subject="Deck", date=at(3), text="Deck attached.",
+                     attachments=[("deck.pdf", "application/pdf", b"%PDF-1.4 secret")])
+    messages = {m.text[:40]: m for m in fetch(connector(fake, directory))}
+    assert any(text.startswith("We're evaluating a move to Flowstack") for text in messages)
+    fetched = [r.path for r in fake.calls("/attachments/")]
+    assert len(fetched) == 1 and "/messages/big/" in fetched[0]  # the body, not the PDF

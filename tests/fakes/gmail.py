@@ -65,6 +65,7 @@ class Mailbox:
     messages: dict[str, dict] = field(default_factory=dict)   # id -> users.messages resource (format=full)
     history: list[dict] = field(default_factory=list)         # history records, oldest first
     history_id: int = 0
+    attachments: dict[tuple[str, str], bytes] = field(default_factory=dict)  # (message id, attachment id) -> data
 
 
 class FakeGmail(LocalServer):
@@ -155,6 +156,15 @@ class FakeGmail(LocalServer):
                     "sizeEstimate": len(raw), "payload": _payload(id, mime, [0])}
         return self.add_resource(user, resource, labels=labels)
 
+    def add_large_text(self, user: str, id: str, *, from_: str, to: str, subject: str, date: datetime,
+                       text: str) -> dict:
+        """A message whose text body is too big to inline: Gmail serves it by attachment id, like a file."""
+        resource = self.add_message(user, id, from_=from_, to=to, subject=subject, date=date, text="")
+        attachment_id = _b64(f"{id}:body".encode()).rstrip("=")
+        resource["payload"]["body"] = {"attachmentId": attachment_id, "size": len(text.encode())}
+        self.mailbox(user).attachments[(id, attachment_id)] = text.encode()
+        return resource
+
     def delete(self, user: str, id: str) -> None:
         """The message is gone (messages.get answers 404); its history record stays."""
         self.mailbox(user).messages.pop(id, None)
@@ -202,6 +212,12 @@ class FakeGmail(LocalServer):
             return self._list(box, query)
         if rest.startswith("messages/") and "/" not in rest[len("messages/"):]:
             return self._get(box, unquote(rest[len("messages/"):]), query)
+        if rest.startswith("messages/") and "/attachments/" in rest:
+            message_id, _, attachment_id = rest[len("messages/"):].partition("/attachments/")
+            data = box.attachments.get((unquote(message_id), unquote(attachment_id)))
+            if data is None:
+                raise _Answer(404)
+            return {"size": len(data), "data": _b64(data)}
         if rest == "history":
             return self._history(box, query)
         raise _Answer(404)
