@@ -371,13 +371,13 @@ def serve(ctx: Context, once: bool) -> None:
     from groundswell.service import serve as run_service
     from groundswell.wiring import build_sources
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    analysis = build_analysis("local", ctx.settings, ctx.config)
+    engine = ctx.engine()
+    analysis = build_analysis(ctx.config.serve.backend, ctx.settings, ctx.config, engine=engine)
     token = ctx.settings.slack_bot_token
     slack = build_slack_client(ctx.settings) if token and token.get_secret_value() else None
-    engine = ctx.engine()
     jobs = Jobs(engine=engine, classifier=analysis.classifier, agents=analysis.agents,
                 multithread=analysis.multithread, config=ctx.config, slack=slack,
-                sources=build_sources(ctx.settings, ctx.config, engine, slack=slack))
+                sources=build_sources(ctx.settings, ctx.config, engine, slack=slack), llm_model=ctx.settings.llm_model)
     if once:
         if not SchedulerLock(jobs.engine).acquire():
             ctx.err.print("another groundswell serve runs the jobs on this database: nothing to do")

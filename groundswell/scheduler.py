@@ -64,8 +64,10 @@ class Jobs:
     clock: Callable[[], datetime] = utcnow
     slack: Any = None  # a slack_sdk WebClient, when SLACK_BOT_TOKEN is set
     sources: Sequence[Source] = ()
+    llm_model: str = ""  # recorded with the LLM backend's spending
     _analysing: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _failures: dict[str, int] = field(default_factory=dict, repr=False)
+    _llm_recorded: dict[str, Any] = field(default_factory=dict, repr=False)
     _resume_at: dict[str, datetime] = field(default_factory=dict, repr=False)
 
     def refresh(self) -> None:
@@ -80,6 +82,7 @@ class Jobs:
                  result.analysed.signals)
         for error in result.errors:
             log.warning("refresh: %s", error)
+        self._record_llm(now)
         self._alert(now)
 
     def sync(self, name: str) -> None:
@@ -113,7 +116,25 @@ class Jobs:
             result = pipeline.analyze(self.engine, classifier=self.classifier, agents=self.agents,
                                       multithread=self.multithread, as_of=now, now=now)
         log.info("analysis: %d messages, %d new signals", result.messages, result.signals)
+        self._record_llm(now)
         self._alert(now)
+
+    def _record_llm(self, now: datetime) -> None:
+        """With the LLM backend, what this analysis cost: the change in the classifier's running totals."""
+        from sqlmodel import Session
+
+        from groundswell import store
+        from groundswell.wiring import llm_usage
+        totals = llm_usage(self.classifier)
+        if totals is None:
+            return
+        run = {k: v - self._llm_recorded.get(k, 0) for k, v in totals.items() if isinstance(v, (int, float))}
+        self._llm_recorded = totals
+        if run.get("sent") or run.get("requests") or run.get("cache_hits"):
+            with Session(self.engine) as session, session.begin():
+                store.record_llm_usage(session, at=now, model=self.llm_model or "llm", usage=run)
+            log.info("llm: %d requests, %d from cache, about $%.4f", run.get("requests", 0),
+                     run.get("cache_hits", 0), run.get("cost_usd", 0.0))
 
     def weekly_digest(self) -> None:
         post = self.slack if self.slack is not None and self.config.digest.channel else None

@@ -103,6 +103,7 @@ class ServeConfig(BaseModel):
     digest_cron: str = "0 8 * * mon"
     digest_path: Path = Path("groundswell-digest.html")
     timezone: str = "UTC"
+    backend: str = Field("local", pattern="^(local|llm)$")  # the classifier the service analyses with
 
 
 class SlackConfig(BaseModel):

@@ -66,3 +66,17 @@ def test_eval_measures_the_llm_backend_on_labelled_data(tmp_path: Path) -> None:
         scores = json.loads(result.stdout)
         assert scores["per_type"]["churn_intent"]["recall"] == 1.0
         assert 0 < len(fake.requests) <= 2
+
+
+def test_serve_can_analyse_with_the_llm_and_records_what_it_cost(tmp_path: Path) -> None:
+    (tmp_path / "accounts.csv").write_text(ACCOUNTS)
+    mail(tmp_path / "inbox", 1, "Renewal", CHURN)
+    assert run("ingest", "--accounts", "accounts.csv", cwd=tmp_path).returncode == 0
+    with FakeOpenAI() as fake:
+        env = {"OPENAI_BASE_URL": fake.url, "OPENAI_API_KEY": "sk-test", "GROUNDSWELL_LLM_MODEL": "gpt-test",
+               "GROUNDSWELL__SERVE__BACKEND": "llm", "GROUNDSWELL__SERVE__WATCH": f'["{tmp_path / "inbox"}"]'}
+        served = run("serve", "--once", cwd=tmp_path, env=env)
+        assert served.returncode == 0, served.stderr
+        assert len(fake.requests) == 1 and "llm: 1 requests" in served.stderr
+    status = " ".join(run("status", cwd=tmp_path).stdout.split())
+    assert "LLM backend: 1 runs, 1 requests" in status and "(gpt-test)" in status
