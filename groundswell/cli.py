@@ -22,7 +22,8 @@ from agents.base import ClassifierError
 from connectors.base import SourceError
 from groundswell import console, store
 from groundswell.settings import DEFAULT_CONFIG, Config, ConfigError, Settings, load_config, write_effects
-from groundswell.wiring import build_analysis, build_classifier, build_engine, build_slack_client
+from groundswell.wiring import (build_analysis, build_classifier, build_engine, build_slack_client,
+                               optional_slack_client)
 
 EXPECTED = (SourceError, ConfigError, ClassifierError, click.BadParameter)
 TABLE_ACCOUNTS = 25  # the report table's accounts, by MRR at risk; JSON and Markdown list them all
@@ -308,8 +309,7 @@ def sync(ctx: Context, source: str | None) -> None:
     from groundswell import pipeline
     from groundswell.wiring import build_sources
     engine, now = ctx.engine(), datetime.now(timezone.utc)
-    token = ctx.settings.slack_bot_token
-    slack = build_slack_client(ctx.settings) if token and token.get_secret_value() else None
+    slack = optional_slack_client(ctx.settings)
     configured = {s.name: s for s in build_sources(ctx.settings, ctx.config, engine, slack=slack)}
     wanted = [SOURCES[source][0]] if source else list(configured)
     if source and wanted[0] not in configured:
@@ -333,15 +333,10 @@ def sync(ctx: Context, source: str | None) -> None:
 @command
 def alerts(ctx: Context, post: bool, fmt: str) -> None:
     """The alerts due now, deduplicated and batched as configured."""
-    from zoneinfo import ZoneInfo
-
-    from groundswell import snapshots
     from groundswell.delivery import alerts as alerting
     now = datetime.now(timezone.utc)
-    today = now.astimezone(ZoneInfo(ctx.config.serve.timezone)).date()
     with Session(ctx.engine()) as session:
-        snapshots.current(session, as_of=today, config=ctx.config, now=now)
-        todo = alerting.due(session, as_of=today, config=ctx.config.alerts, now=now, tz=ctx.config.serve.timezone)
+        todo = alerting.due_now(session, config=ctx.config, now=now)
         sent = alerting.post(session, build_slack_client(ctx.settings), todo, config=ctx.config.alerts,
                              now=now) if post else None
     if fmt == "json":
@@ -373,8 +368,7 @@ def serve(ctx: Context, once: bool) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     engine = ctx.engine()
     analysis = build_analysis(ctx.config.serve.backend, ctx.settings, ctx.config, engine=engine)
-    token = ctx.settings.slack_bot_token
-    slack = build_slack_client(ctx.settings) if token and token.get_secret_value() else None
+    slack = optional_slack_client(ctx.settings)
     jobs = Jobs(engine=engine, classifier=analysis.classifier, agents=analysis.agents,
                 multithread=analysis.multithread, config=ctx.config, slack=slack,
                 sources=build_sources(ctx.settings, ctx.config, engine, slack=slack), llm_model=ctx.settings.llm_model)

@@ -120,9 +120,8 @@ def _portfolio(scored: Scored, as_of: date, config: Config) -> dict[str, Any]:
     history = scored.history
     months = sorted({m for per in history.values() for m in per if m <= f"{as_of:%Y-%m}"})
     if months:
-        end = nrr.Month.parse(months[-1])
         # Trailing twelve months, or as much history as there is when it is shorter.
-        trailing = nrr.retention(history, max(end - 12, nrr.Month.parse(months[0])), end).to_dict()
+        trailing = nrr.trailing_twelve_months(history, months[-1], first=months[0]).to_dict()
         out["trailing_12m"] = {k: trailing[k] for k in ("start", "end", "nrr", "grr", "logo_retention")}
     return out | {key: {name: projection.to_dict(p) for name, p in groups.items()} for key, groups in projected.items()}
 

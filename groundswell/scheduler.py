@@ -143,18 +143,16 @@ class Jobs:
         log.info("weekly digest written to %s%s", path, " and posted" if post else "")
 
     def _alert(self, now: datetime) -> None:
-        from zoneinfo import ZoneInfo
-
+        """Score today, so the next report is instant; with Slack, post the alerts due."""
         from sqlmodel import Session
 
         from groundswell import snapshots
         from groundswell.delivery import alerts
-        today = now.astimezone(ZoneInfo(self.config.serve.timezone)).date()
         with Session(self.engine) as session:
-            snapshots.current(session, as_of=today, config=self.config, now=now)
             if self.slack is None:
+                snapshots.current(session, as_of=alerts.service_day(self.config, now), config=self.config, now=now)
                 return
-            todo = alerts.due(session, as_of=today, config=self.config.alerts, now=now, tz=self.config.serve.timezone)
+            todo = alerts.due_now(session, config=self.config, now=now)
             sent = alerts.post(session, self.slack, todo, config=self.config.alerts, now=now)
         log.info("alerts: %d posted in %d messages, %d waiting", sent.posted, sent.messages, len(todo.waiting))
         for error in sent.errors:

@@ -15,6 +15,7 @@ portfolio.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import json
@@ -46,10 +47,18 @@ def inputs(session: Session, config: Config) -> str:
     digest = hashlib.sha256()
     digest.update(str(store.revision(session)).encode())
     digest.update(config.model_dump_json().encode())
+    digest.update(_scorer_code())
+    return digest.hexdigest()
+
+
+@functools.cache
+def _scorer_code() -> bytes:
+    """A hash of the scoring modules' source, read once a process (the service asks on every run)."""
+    digest = hashlib.sha256()
     for name in SCORER_MODULES:
         spec = importlib.util.find_spec(name)  # the file, without importing it (and numpy with it)
         digest.update(Path(spec.origin).read_bytes() if spec and spec.origin else name.encode())
-    return digest.hexdigest()
+    return digest.digest()
 
 
 def current(session: Session, *, as_of: date, config: Config, now: datetime) -> Snapshot:

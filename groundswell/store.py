@@ -381,10 +381,12 @@ def alert_states(session: Session) -> dict[str, tuple[str, date | None]]:
             in session.connection().execute(select(t.cause_key, t.status, t.snoozed_until)).all()}
 
 
-def last_summary(session: Session, *, csm: str) -> datetime | None:
-    """When this CSM's daily summary was last posted."""
+def last_summaries(session: Session) -> dict[str, datetime]:
+    """When each CSM's daily summary was last posted (one query for all of them)."""
     t = AlertRow.__table__.c
-    return to_utc_or_none(session.scalar(select(func.max(t.posted_at)).where(t.csm == csm, t.priority == "summary")))
+    query = (select(t.csm, func.max(t.posted_at)).where(t.priority == "summary", t.posted_at.is_not(None))
+             .group_by(t.csm))
+    return {csm or "": to_utc(at) for csm, at in session.connection().execute(query).all()}
 
 
 def save_alert(session: Session, *, cause_key: str, account_id: str, kind: str, csm: str | None, priority: str,
@@ -400,12 +402,10 @@ def save_alert(session: Session, *, cause_key: str, account_id: str, kind: str, 
     return row
 
 
-def find_alert(session: Session, *, alert_id: int | None = None, cause_key: str | None = None,
-               channel: str | None = None, message_ts: str | None = None) -> AlertRow | None:
-    """An alert by id, by cause key, or by the Slack message it was posted as (a thread's parent)."""
+def find_alert(session: Session, *, cause_key: str | None = None, channel: str | None = None,
+               message_ts: str | None = None) -> AlertRow | None:
+    """An alert by cause key, or by the Slack message it was posted as (a thread's parent)."""
     query = select(AlertRow)
-    if alert_id is not None:
-        query = query.where(AlertRow.id == alert_id)
     if cause_key is not None:
         query = query.where(AlertRow.cause_key == cause_key)
     if message_ts is not None:
@@ -500,8 +500,7 @@ def add_feedback(session: Session, *, source: str, source_id: str, signal_type: 
         raise LookupError(f"no stored message {source}:{source_id}")
     same = session.scalar(select(FeedbackRow.id).where(  # a double click says it once
         FeedbackRow.message_id == message_id, FeedbackRow.signal_type == signal_type, FeedbackRow.verdict == verdict,
-        FeedbackRow.corrected_type.is_(None) if corrected_type is None else FeedbackRow.corrected_type == corrected_type,
-        FeedbackRow.author.is_(None) if author is None else FeedbackRow.author == author))
+        FeedbackRow.corrected_type.is_not_distinct_from(corrected_type), FeedbackRow.author.is_not_distinct_from(author)))
     if same is not None:
         return same
     row = FeedbackRow(message_id=message_id, signal_type=signal_type, verdict=verdict,
@@ -531,7 +530,8 @@ def status(session: Session) -> dict[str, Any]:
     return {"counts": counts(session),
             "sources": [(r.source, to_utc_or_none(r.last_sync_at), r.last_error, dict(r.counts or {}))
                         for r in session.scalars(select(SyncStateRow).order_by(SyncStateRow.source))],
-            "alerts": by_status, "open_tasks": len(load_tasks(session)), "llm": llm_usage(session)}
+            "alerts": by_status, "llm": llm_usage(session),
+            "open_tasks": session.scalar(select(func.count()).select_from(TaskRow).where(TaskRow.status == "open"))}
 
 
 def record_sync(session: Session, *, source: str, at: datetime, counts: dict[str, Any],

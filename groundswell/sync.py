@@ -36,7 +36,6 @@ class SyncReport:
     stored: int = 0
     unresolved: Counter = field(default_factory=Counter)
     skipped: list[str] = field(default_factory=list)
-    error: str | None = None
 
 
 def sync_source(engine: Engine, *, name: str, connect: Callable[[str | None, Directory], Any],

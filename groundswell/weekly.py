@@ -43,7 +43,7 @@ def trend(history: dict[str, dict[str, float]], as_of: date, months: int = 12) -
     first, last = nrr.Month.parse(recorded[0]), nrr.Month.parse(recorded[-1])
     points = []
     for end in nrr.month_range(max(first + 1, last - (months - 1)), last):
-        r = nrr.retention(history, max(end - 12, first), end)
+        r = nrr.trailing_twelve_months(history, end, first=first)
         if r.nrr is not None:
             points.append({"month": str(end), "nrr": round(r.nrr, 1), "grr": round(r.grr, 1) if r.grr else None})
     return points

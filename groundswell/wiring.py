@@ -54,6 +54,12 @@ def build_slack_client(settings: Settings) -> Any:
     return web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
 
 
+def optional_slack_client(settings: Settings) -> Any:
+    """The Slack client when SLACK_BOT_TOKEN is set (an empty value counts as unset), else None."""
+    token = settings.slack_bot_token
+    return build_slack_client(settings) if token is not None and token.get_secret_value() else None
+
+
 def build_sources(settings: Settings, config: Config, engine: Engine, *, slack: Any = None) -> list[Any]:
     """The live sources configured here, each a `scheduler.Source` bound to its client, config and cursor."""
     from groundswell import sync

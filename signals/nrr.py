@@ -245,10 +245,15 @@ def retention_by(history: History, start: str | Month, end: str | Month,
     return {group: _measure(cohorts[group], first, last) for group in ordered}
 
 
-def trailing_twelve_months(history: History, end: str | Month) -> Retention:
-    """Retention of the accounts paying twelve months before ``end``, at ``end``."""
+def trailing_twelve_months(history: History, end: str | Month, *, first: str | Month | None = None) -> Retention:
+    """Retention of the accounts paying twelve months before ``end``, at ``end``.
+
+    With ``first`` (the history's first month), a history shorter than a year
+    is measured from its start instead.
+    """
     last = Month.parse(end)
-    return retention(history, last - 12, last)
+    start = last - 12 if first is None else max(last - 12, Month.parse(first))
+    return retention(history, start, last)
 
 
 def cohort_vintages(history: History, end: str | Month) -> dict[str, Retention]:

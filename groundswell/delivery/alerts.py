@@ -29,9 +29,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from groundswell import store
+from groundswell import snapshots, store
 from groundswell.delivery import blocks
-from groundswell.settings import AlertsConfig, ConfigError
+from groundswell.settings import AlertsConfig, Config, ConfigError
 
 log = logging.getLogger("groundswell.alerts")
 FATAL = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"})
@@ -131,9 +131,21 @@ def due(session: Session, *, as_of: date, config: AlertsConfig, now: datetime, t
     states = store.alert_states(session)
     alerts = candidates(_entries(session, as_of), states, config=config, today=as_of)
     local = now.astimezone(ZoneInfo(tz))
-    summarised = {csm for csm in {a.csm or "" for a in alerts if a.priority == "summary"}
-                  if (last := store.last_summary(session, csm=csm)) and last.astimezone(ZoneInfo(tz)).date() == local.date()}
+    summarised = {csm for csm, at in store.last_summaries(session).items()
+                  if at.astimezone(ZoneInfo(tz)).date() == local.date()}
     return plan(alerts, config=config, now_local=local, summarised_today=summarised)
+
+
+def service_day(config: Config, now: datetime) -> date:
+    """Today in the service's timezone: the date reports and alerts are scored as of."""
+    return now.astimezone(ZoneInfo(config.serve.timezone)).date()
+
+
+def due_now(session: Session, *, config: Config, now: datetime) -> Plan:
+    """Score today (read from the stored report when it is current) and plan the alerts due."""
+    today = service_day(config, now)
+    snapshots.current(session, as_of=today, config=config, now=now)
+    return due(session, as_of=today, config=config.alerts, now=now, tz=config.serve.timezone)
 
 
 def post(session: Session, client: WebClient, todo: Plan, *, config: AlertsConfig, now: datetime) -> PostReport:

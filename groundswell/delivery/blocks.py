@@ -487,6 +487,26 @@ def home(user_id: str, tasks: Sequence[dict[str, Any]], accounts: Sequence[dict[
     return {"type": "home", "blocks": _capped(blocks, HOME_BLOCKS)}
 
 
+def task_list(user_id: str, tasks: Sequence[dict[str, Any]], *, today: date) -> dict[str, Any]:
+    """`/groundswell tasks`: someone's open tasks, one line each, overdue marked."""
+    title = f"*Open tasks of {_who(user_id)}* ({len(tasks)})"
+    lines = [f"• {_task_line(t, today)}" for t in tasks[:HOME_ITEMS]]
+    if len(tasks) > HOME_ITEMS:
+        lines.append(_more(len(tasks) - HOME_ITEMS, "task"))
+    body = "\n".join([title, *lines]) if lines else f"{title}\nNo open tasks."
+    return {"text": f"{len(tasks)} open tasks", "blocks": [_section(body)]}
+
+
+def account_choices(query: str, names: Sequence[tuple[str, str]], *, shown: int = 10) -> dict[str, Any]:
+    """`/groundswell account <query>` matching none or several accounts ((account_id, name) each)."""
+    if not names:
+        return {"text": f"No account matches “{escape(query)}”: try its name or id."}
+    lines = [f"• {escape(name)} (`{escape(account_id)}`)" for account_id, name in names[:shown]]
+    more = [_more(len(names) - shown, "account")] if len(names) > shown else []
+    text = f"{len(names)} accounts match “{escape(query)}”; which one?"
+    return {"text": text, "blocks": [_section("\n".join([text, *lines, *more]))]}
+
+
 def _task_line(task: dict[str, Any], today: date) -> str:
     due = _as_date(task.get("due"))
     when = "no due date" if due is None else f"due {_day(due)}"

@@ -27,7 +27,6 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Sequence
-from zoneinfo import ZoneInfo
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -36,7 +35,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from groundswell import snapshots, store
-from groundswell.delivery import blocks, replies
+from groundswell.delivery import alerts, blocks, replies
 from groundswell.delivery.replies import (Assign, Claim, Command, Done, Due, Help, NotSignal, Reopen, Snooze,
                                           Unknown, Wrong)
 from groundswell.settings import Config
@@ -258,7 +257,7 @@ class _Listeners:
         return now if now.tzinfo else now.replace(tzinfo=timezone.utc)
 
     def today(self) -> date:
-        return self.now().astimezone(ZoneInfo(self.config.serve.timezone)).date()
+        return alerts.service_day(self.config, self.now())
 
     def report(self, session: Session, **which: Any) -> dict[str, Any]:
         """Today's report (`account_id=` or `top=` narrow it), from the snapshot."""
@@ -357,7 +356,7 @@ class _Listeners:
         with Session(self.engine) as session:
             found = match_accounts(store.load_accounts(session), query)
             if len(found) != 1:
-                return _choices(query, found)
+                return blocks.account_choices(query, [(a.account_id, a.name) for a in found], shown=MAX_CHOICES)
             entries = self.report(session, account_id=found[0].account_id)["accounts"]
         if not entries:
             return {"text": f"{blocks.escape(found[0].name)} is not in today's report."}
@@ -370,7 +369,7 @@ class _Listeners:
             return {"text": f"{said} “@{blocks.escape(who)}”: mention them, as in `/groundswell tasks @jane`."}
         with Session(self.engine) as session:
             items = _task_items(session, _open_tasks(session, people[0], _email(client, people[0])))
-        return _task_list(people[0], items, today=self.today())
+        return blocks.task_list(people[0], items, today=self.today())
 
     # -- App Home ------------------------------------------------------------------------
     def on_home(self, ack: Callable[..., Any], event: dict[str, Any], client: WebClient) -> None:
@@ -470,38 +469,6 @@ def _task_items(session: Session, tasks: Sequence[TaskRow]) -> list[dict[str, An
     names = {a.account_id: a.name for a in store.load_accounts(session)} if tasks else {}
     return [{"title": t.title, "account_id": t.account_id, "account_name": names.get(t.account_id),
              "due": t.due, "owner": t.owner} for t in tasks]
-
-
-def _task_list(user: str, tasks: Sequence[dict[str, Any]], *, today: date) -> dict[str, Any]:
-    title = f"*Open tasks of <@{user}>* ({len(tasks)})"
-    lines = [_task_line(t, today) for t in tasks[:blocks.HOME_ITEMS]]
-    if len(tasks) > blocks.HOME_ITEMS:
-        lines.append(f"…and {len(tasks) - blocks.HOME_ITEMS} more")
-    body = "\n".join([title, *lines]) if lines else f"{title}\nNo open tasks."
-    return {"text": f"{len(tasks)} open tasks", "blocks": [_mrkdwn_section(body)]}
-
-
-def _task_line(task: dict[str, Any], today: date) -> str:
-    due = task.get("due")
-    when = "no due date" if due is None else f"due {due:%a} {due.day} {due:%b}"
-    if due is not None and due < today:
-        when = f":warning: overdue since {due:%a} {due.day} {due:%b}"
-    account = blocks.escape(task.get("account_name") or task.get("account_id") or "")
-    return f"• *{blocks.fit(blocks.escape(task.get('title') or ''), 200)}* — {account} · {when}"
-
-
-def _choices(query: str, found: Sequence[Account]) -> dict[str, Any]:
-    if not found:
-        return {"text": f"No account matches “{blocks.escape(query)}”: try its name or id."}
-    lines = [f"• {blocks.escape(a.name)} (`{blocks.escape(a.account_id)}`)" for a in found[:MAX_CHOICES]]
-    more = [f"…and {len(found) - MAX_CHOICES} more"] if len(found) > MAX_CHOICES else []
-    text = f"{len(found)} accounts match “{blocks.escape(query)}”; which one?"
-    return {"text": text, "blocks": [_mrkdwn_section("\n".join([text, *lines, *more]))]}
-
-
-def _mrkdwn_section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": blocks.fit(text, blocks.SECTION_CHARS),
-                                        "verbatim": True}}
 
 
 def _noted(message: dict[str, Any]) -> dict[str, Any]:
