@@ -32,6 +32,7 @@ from signals.catalog import MESSAGE_TYPES
 
 TASK_TYPES = frozenset({"action_item"})
 MIN_DF = 2
+FEEDBACK = "feedback"  # the origin of examples made from people's verdicts in Slack
 UNDATED = datetime(2025, 1, 1, tzinfo=timezone.utc)  # the ts of a labelled line that has none
 
 
@@ -48,6 +49,10 @@ class TrainingParams:
     # A signal is reported only if its best sentence scores within this of the threshold on its own:
     # then the quote shows why.  5-fold CV: no margin 0.750, 2.0 -> 0.749, 1.0 -> 0.744, 0.5 -> 0.734.
     evidence_margin: float = 1.0
+    # Scales the weight of weakly labelled public lines (banking queries and the like): they teach
+    # what "terminate my account" means but not how customers write.  CV 1.0 -> 0.761, 0.3 -> 0.762;
+    # held-out 0.790 -> 0.795 with 12.5% -> 10.8% of no-signal messages flagged; public checks unchanged.
+    weak_weight: float = 0.3
 
 
 @dataclass(frozen=True)
@@ -117,13 +122,18 @@ def fit(examples: Sequence[Example], documents: Sequence[Document], params: Trai
         if y.all() or not y.any():
             model.bias[j] = 10.0 if y.all() else -10.0
             continue
-        weights = np.array([e.weight for e in examples])[mask]
+        weights = np.array([_sample_weight(e, params) for e in examples])[mask]
         classifier = LogisticRegression(C=params.c, solver="liblinear", class_weight=params.class_weight,
                                         random_state=params.seed, max_iter=1000)
         classifier.fit(matrix[mask], y, sample_weight=weights)
         model.weights[:, j] = classifier.coef_[0]
         model.bias[j] = classifier.intercept_[0]
     return model
+
+
+def _sample_weight(example: Example, params: TrainingParams) -> float:
+    weak = not example.gold and example.origin != FEEDBACK  # people's corrections count in full
+    return example.weight * (params.weak_weight if weak else 1.0)
 
 
 def _vocabulary(rows: Sequence[Counter], min_df: int) -> tuple[dict[str, int], np.ndarray]:
@@ -216,7 +226,7 @@ def train(examples: Sequence[Example], params: TrainingParams = TrainingParams()
     calibrate(model, examples, raw)
     model.meta.update(examples=len(examples), evidence_margin=params.evidence_margin, c=params.c,
                       folds=params.folds, min_df=params.min_df,
-                      class_weight=params.class_weight, seed=params.seed,
+                      class_weight=params.class_weight, seed=params.seed, weak_weight=params.weak_weight,
                       out_of_fold_f1=out_of_fold_f1(model, examples, raw))
     return model
 
@@ -279,5 +289,5 @@ def feedback_examples(feedback: Iterable[tuple]) -> list[Example]:
         out.append(Example(id=f"feedback:{key}", text=message.text, source=message.source, author=message.author,
                            author_side=message.author_side, ts=message.ts,
                            labels=frozenset(t for t, positive in said.items() if positive),
-                           known=frozenset(said), origin="feedback", gold=False))
+                           known=frozenset(said), origin=FEEDBACK, gold=False))
     return out

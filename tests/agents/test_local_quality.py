@@ -1,7 +1,7 @@
 """Quality floors of the shipped model on data it was never trained on.
 
-The held-out file was written by someone who never saw the training data
-(training/data/heldout/); the public sets are test splits.  The floors sit a
+The held-out files were written by three people who never saw the training
+data (training/data/heldout/); the public sets are test splits.  The floors sit a
 little under the figures in BENCHMARKS.md, so a regression fails here.
 """
 
@@ -45,17 +45,17 @@ def heldout():
 
 
 def test_heldout_macro_f1_floor(heldout) -> None:
-    assert heldout.messages >= 700
-    assert heldout.macro_f1 >= 0.74  # measured 0.777 (BENCHMARKS.md)
+    assert heldout.messages >= 1000
+    assert heldout.macro_f1 >= 0.77  # measured 0.795 (BENCHMARKS.md)
 
 
 def test_heldout_no_type_is_left_behind(heldout) -> None:
     weakest = min(heldout.per_type.items(), key=lambda kv: kv[1].f1)
-    assert weakest[1].f1 >= 0.62, weakest  # measured: advocacy 0.67
+    assert weakest[1].f1 >= 0.68, weakest  # measured: advocacy 0.72
 
 
 def test_heldout_false_positive_rate_is_low(heldout) -> None:
-    assert heldout.false_positive_rate <= 0.15
+    assert heldout.false_positive_rate <= 0.13  # measured 10.8%
 
 
 def test_evidence_is_always_in_the_text(heldout) -> None:
