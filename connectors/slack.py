@@ -44,7 +44,7 @@ from connectors.slack_export import MALFORMED, SlackChannel, SlackWorkspace, api
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _PACED = frozenset({"conversations.history", "conversations.replies"})
-_AUTH = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"})
+AUTH_ERRORS = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"})
 _SERVER = frozenset({"internal_error", "fatal_error", "service_unavailable", "request_timeout"})
 # Faults confined to one channel, thread or user: reported, and the rest is read.
 _LOCAL = {
@@ -310,7 +310,7 @@ def _api_error(method: str, response: SlackResponse) -> SourceError:
         wait = f"Retry-After {after:g} s" if after is not None else "no Retry-After"
         return RetriableSourceError(f"Slack rate-limited {method} past the retries ({wait}): sync again later",
                                     retry_after=after)
-    if error in _AUTH:
+    if error in AUTH_ERRORS:
         return FatalSourceError(f"Slack refused the token ({error}): check SLACK_BOT_TOKEN or reinstall the app")
     if error == "missing_scope":
         return FatalSourceError(f"the Slack app lacks the {response.get('needed') or 'needed'} scope for {method}: "
