@@ -77,13 +77,12 @@ class Jobs:
                                       agents=self.agents, multithread=self.multithread,
                                       vendor_domains=self.config.vendor.domains, now=now,
                                       options=self.config.sources)
-        new = result.ingested.inserted if result.ingested else 0
-        log.info("refresh: %d new messages, %d analysed, %d new signals", new, result.analysed.messages,
-                 result.analysed.signals)
-        for error in result.errors:
-            log.warning("refresh: %s", error)
-        self._record_llm(now)
-        self._alert(now)
+            new = result.ingested.inserted if result.ingested else 0
+            log.info("refresh: %d new messages, %d analysed, %d new signals", new, result.analysed.messages,
+                     result.analysed.signals)
+            for error in result.errors:
+                log.warning("refresh: %s", error)
+            self._after_analysis(now)
 
     def sync(self, name: str) -> None:
         """One live source's sync; the others never wait for it.
@@ -115,7 +114,12 @@ class Jobs:
         with self._analysing:
             result = pipeline.analyze(self.engine, classifier=self.classifier, agents=self.agents,
                                       multithread=self.multithread, as_of=now, now=now)
-        log.info("analysis: %d messages, %d new signals", result.messages, result.signals)
+            log.info("analysis: %d messages, %d new signals", result.messages, result.signals)
+            self._after_analysis(now)
+
+    def _after_analysis(self, now: datetime) -> None:
+        """Cost and alerts, still under the analysis lock: jobs run on several threads, and two of
+        them planning alerts at once would both post a cause that is recorded only once sent."""
         self._record_llm(now)
         self._alert(now)
 

@@ -98,6 +98,28 @@ def test_a_customer_message_becomes_one_alert_and_a_quiet_resync_does_nothing(en
     assert len(slack.calls("chat.postMessage")) == 1  # the same cause never alerts twice
 
 
+def test_two_jobs_analysing_at_once_post_each_alert_once(engine, slack) -> None:
+    """serve runs its jobs on several threads; alerts are recorded only once Slack accepts them, so
+    planning and posting must happen under the analysis lock or both threads post the same cause."""
+    import threading
+
+    from groundswell.scheduler import Jobs
+
+    sync(engine, slack)
+    slack.delays["chat.postMessage"] = 1.0  # the first thread is still posting when the second plans
+    config = load_config()
+    classifier = build_classifier("local", Settings())
+    agents, multithread = build_agents(classifier, config)
+    jobs = Jobs(engine=engine, classifier=classifier, agents=agents, multithread=multithread, config=config,
+                clock=lambda: NOW, slack=web_client("xoxb-test", slack.url))
+    threads = [threading.Thread(target=jobs.analyse, args=(NOW,)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(slack.calls("chat.postMessage")) == 1
+
+
 def test_quiet_hours_hold_urgent_alerts_until_morning(engine, slack) -> None:
     sync(engine, slack)
     night = datetime(2026, 11, 18, 22, 30, tzinfo=timezone.utc)
