@@ -11,9 +11,8 @@ from typing import ClassVar, Sequence
 
 from agents.base import Classifier, assess_with
 from connectors.base import Message
+from signals.catalog import TASK_TYPES
 from signals.portfolio import Account, Signal
-
-TASK_TYPES = frozenset({"action_item"})
 
 
 @dataclass

@@ -14,35 +14,20 @@ sent, at most 3% of true signals lost.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from agents.classifiers.local import LocalClassifier  # noqa: E402
+from bench.classify import MEETINGS, TRAINING, meeting_messages  # noqa: E402
 from connectors.base import Message  # noqa: E402
 from groundswell.evaluation import to_message  # noqa: E402
 from groundswell.training import heldout_files, load_examples  # noqa: E402
-
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared" / "data"
-MEETINGS = SHARED / "public" / "meetings_qmsum"
 
 
 def labelled(paths: list[Path]) -> tuple[list[Message], list[int]]:
     examples = load_examples(paths)
     return [to_message(e) for e in examples], [len(e.labels) for e in examples]
-
-
-def meeting_turns() -> list[Message]:
-    turns = []
-    for path in sorted(MEETINGS.glob("*.json")):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        turns += [t["content"].replace("{disfmarker}", "").replace("{vocalsound}", "")
-                  for t in data["meeting_transcripts"] if len(t["content"].split()) >= 3]
-    return [Message(source="call", source_id=f"q{i}", ts=datetime(2025, 1, 1, tzinfo=timezone.utc),
-                    author="unknown", text=t) for i, t in enumerate(turns)]
 
 
 def rates(screen: LocalClassifier, messages: list[Message], signals: list[int], slack: float) -> tuple[float, float]:
@@ -56,9 +41,9 @@ def main() -> None:
     parser.add_argument("--slack", type=float, nargs="+", default=[0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0])
     ns = parser.parse_args()
     screen = LocalClassifier()
-    dev = labelled([SHARED / "dev_messages.jsonl"])
-    held = labelled(heldout_files(REPO / "training"))
-    meetings = meeting_turns()
+    dev = labelled([TRAINING / "data" / "dev_messages.jsonl"])
+    held = labelled(heldout_files(TRAINING))
+    meetings = meeting_messages(MEETINGS)
     print(f"dev set {len(dev[0])} messages ({sum(dev[1])} labelled signals); held-out {len(held[0])} "
           f"({sum(held[1])}); ordinary meeting turns {len(meetings):,}")
     print("slack | dev sent | dev lost | held-out sent | held-out lost | meeting turns sent")

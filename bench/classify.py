@@ -79,6 +79,14 @@ def print_scores(title: str, result: Evaluation) -> None:
     print(f"{'macro-F1':22} {result.macro_f1:17.3f}   no-signal messages flagged: {result.false_positive_rate:.1%}")
 
 
+def recorded(pairs) -> Evaluation:
+    """An evaluation of (example, verdicts) pairs already classified."""
+    result = Evaluation()
+    for example, found in pairs:
+        record(result, example, found)
+    return result
+
+
 def heldout(resamples: int = 1000) -> None:
     """The shipped model on each held-out file and on all of them, with a bootstrap interval over messages."""
     classifier = LocalClassifier()
@@ -86,24 +94,14 @@ def heldout(resamples: int = 1000) -> None:
     pairs = []
     for path in files:
         examples = load_examples([path])
-        verdicts = classifier.classify([to_message(e) for e in examples])
-        result = Evaluation()
-        for example, found in zip(examples, verdicts):
-            record(result, example, found)
+        classified = list(zip(examples, classifier.classify([to_message(e) for e in examples])))
+        result = recorded(classified)
         print(f"  {path.name}: {result.messages} messages, macro-F1 {result.macro_f1:.3f}")
-        pairs += list(zip(examples, verdicts))
-    total = Evaluation()
-    for example, found in pairs:
-        record(total, example, found)
+        pairs += classified
+    total = recorded(pairs)
     print_scores(f"held-out files together, shipped model: {total.messages} messages", total)
     rng = random.Random(0)
-    macros = []
-    for _ in range(resamples):
-        sample = Evaluation()
-        for example, found in rng.choices(pairs, k=len(pairs)):
-            record(sample, example, found)
-        macros.append(sample.macro_f1)
-    macros.sort()
+    macros = sorted(recorded(rng.choices(pairs, k=len(pairs))).macro_f1 for _ in range(resamples))
     low, high = macros[int(0.05 * resamples)], macros[int(0.95 * resamples) - 1]
     print(f"macro-F1 {total.macro_f1:.3f}, 90% bootstrap interval {low:.3f}-{high:.3f} ({resamples} resamples of messages)")
     print("reliability:", json.dumps(total.reliability_table()))
@@ -142,21 +140,26 @@ def public_tests() -> None:
         print(f"  {name} (n={len(texts)}): {rate:.1%} {role}")
 
 
-def meeting_turns(folder: Path) -> None:
-    """Share of ordinary meeting turns (QMSum, unlabelled) that raise each type: a false-positive floor."""
+def meeting_messages(folder: Path) -> list[Message]:
+    """Ordinary meeting turns (QMSum, unlabelled, nearly all without a signal) of three words or more, as calls."""
     turns = []
     for path in sorted(folder.glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
         turns += [t["content"].replace("{disfmarker}", "").replace("{vocalsound}", "")
                   for t in data["meeting_transcripts"] if len(t["content"].split()) >= 3]
-    messages = [Message(source="call", source_id=f"q{i}", ts=datetime(2025, 1, 1, tzinfo=timezone.utc),
-                        author="unknown", text=t) for i, t in enumerate(turns)]
+    return [Message(source="call", source_id=f"q{i}", ts=datetime(2025, 1, 1, tzinfo=timezone.utc),
+                    author="unknown", text=t) for i, t in enumerate(turns)]
+
+
+def meeting_turns(folder: Path) -> None:
+    """Share of ordinary meeting turns that raise each type: a false-positive floor."""
+    messages = meeting_messages(folder)
     counts: dict[str, int] = {}
     for verdicts in LocalClassifier().classify(messages):
         for v in {v.type for v in verdicts}:
             counts[v] = counts.get(v, 0) + 1
-    flagged = ", ".join(f"{t} {n / len(turns):.1%}" for t, n in sorted(counts.items(), key=lambda kv: -kv[1]))
-    print(f"\nmeetings_qmsum: {len(turns):,} ordinary meeting turns; flagged: {flagged or 'none'}")
+    flagged = ", ".join(f"{t} {n / len(messages):.1%}" for t, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    print(f"\nmeetings_qmsum: {len(messages):,} ordinary meeting turns; flagged: {flagged or 'none'}")
 
 
 def main() -> None:

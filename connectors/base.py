@@ -80,8 +80,21 @@ class Connector(Protocol):
     def fetch(self, *, since: datetime | None = None) -> Iterator[Message]: ...
 
 
+class SkipLog:
+    """`skipped`, the units of input a fetch left out, and `skip`, which records one.
+
+    Each connector makes `skipped` its own list (a field, or in `__init__`)
+    and clears it as a fetch starts; a reason is kept to one line.
+    """
+
+    skipped: list[Skip]
+
+    def skip(self, where: str | Path, reason: str) -> None:
+        self.skipped.append(Skip(str(where), " ".join(str(reason).split())))
+
+
 @dataclass
-class FileConnector:
+class FileConnector(SkipLog):
     """Base for connectors that read files: a path and the skips they record.
 
     Subclasses set `name`, implement `sniff` (does this path hold my format,
@@ -100,9 +113,6 @@ class FileConnector:
     @classmethod
     def sniff(cls, path: Path) -> bool:  # pragma: no cover - overridden
         raise NotImplementedError
-
-    def skip(self, where: str | Path, reason: str) -> None:
-        self.skipped.append(Skip(str(where), " ".join(str(reason).split())))
 
 
 FILE_CONNECTORS: dict[str, type[FileConnector]] = {}

@@ -51,7 +51,7 @@ from google.auth.exceptions import GoogleAuthError, RefreshError, TransportError
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
-from connectors.base import FatalSourceError, Message, RetriableSourceError, Skip, SourceError, to_utc
+from connectors.base import FatalSourceError, Message, RetriableSourceError, Skip, SkipLog, SourceError, to_utc
 from connectors.directory import Directory
 from connectors.email_text import message_ids, parse_addresses
 from connectors.mbox import email_to_message
@@ -97,10 +97,23 @@ def credentials_from_files(service_account_file: str | None = None, token_file: 
 
 def service_factory(*, api_endpoint: str = "https://gmail.googleapis.com/", service_account_file: str | None = None,
                     token_file: str | None = None) -> Callable[[str], Resource]:
-    """mailbox -> its Gmail client: a service account impersonates each mailbox; a token file is one user's."""
+    """mailbox -> its Gmail client: a service account impersonates each mailbox; a token file is one user's.
+
+    The credentials file is read on first use and each mailbox's client kept, so
+    a service syncing every few minutes neither re-reads the file nor rebuilds
+    clients (and keeps their access tokens).  A client is not thread-safe: the
+    scheduler runs one gmail sync at a time.
+    """
+    read: list[Any] = []  # the credentials as read from the file, once it has been read
+    services: dict[str, Resource] = {}
+
     def make(mailbox: str) -> Resource:
-        subject = mailbox if service_account_file else None
-        return gmail_service(credentials_from_files(service_account_file, token_file, subject), api_endpoint)
+        if mailbox not in services:
+            if not read:
+                read.append(credentials_from_files(service_account_file, token_file))
+            credentials = read[0].with_subject(mailbox) if service_account_file else read[0]
+            services[mailbox] = gmail_service(credentials, api_endpoint)
+        return services[mailbox]
     return make
 
 
@@ -112,7 +125,7 @@ class _Unreadable(SourceError):
     """This mailbox cannot be read (Gmail off for the user, the user gone); the others can."""
 
 
-class GmailConnector:
+class GmailConnector(SkipLog):
     """Reads CSM mailboxes; `skipped` lists what it could not read, `dropped` counts non-customer mail."""
 
     name: ClassVar[str] = "gmail"
@@ -137,9 +150,6 @@ class GmailConnector:
             return self._saved
         boxes = {box: {"history_id": hid} for box, hid in self._state.items()}
         return json.dumps({"version": 1, "mailboxes": boxes}, sort_keys=True)
-
-    def skip(self, where: str, reason: str) -> None:
-        self.skipped.append(Skip(where, " ".join(reason.split())))
 
     def fetch(self, *, since: datetime | None = None) -> Iterator[Message]:
         self.skipped.clear()

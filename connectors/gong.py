@@ -40,9 +40,9 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, ClassVar, Iterator
 
-from connectors.base import FatalSourceError, Message, RetriableSourceError, Skip, SourceError, to_utc
+from connectors.base import FatalSourceError, Message, RetriableSourceError, Skip, SkipLog, SourceError, to_utc
 from connectors.directory import Directory, Side
-from connectors.transcript_formats import Call, TranscriptFormatError, parse_json
+from connectors.transcript_formats import Call, TranscriptFormatError, read_gong_calls
 from connectors.transcripts import GONG_UNITS, collect_emails, list_participants, match_emails, merge_turns
 
 GONG_API_URL = "https://api.gong.io"
@@ -52,7 +52,7 @@ _SCOPES = {LIST_PATH: "api:calls:read:extensive", TRANSCRIPT_PATH: "api:calls:re
 _SIDES: dict[str, Side] = {"internal": "vendor", "external": "customer"}
 
 
-class GongConnector:
+class GongConnector(SkipLog):
     """Reads Gong calls and transcripts; `skipped` lists the calls left out this sync, and why."""
 
     name: ClassVar[str] = "gong"
@@ -97,9 +97,6 @@ class GongConnector:
         return json.dumps({"version": 1, "after": _iso(after) if after else None,
                            "seen": {cid: _iso(at) for cid, at in sorted(keep.items())}}, sort_keys=True)
 
-    def skip(self, where: str, reason: str) -> None:
-        self.skipped.append(Skip(where, " ".join(reason.split())))
-
     def fetch(self, *, since: datetime | None = None) -> Iterator[Message]:
         self.skipped.clear()
         if self._seen is None:
@@ -143,8 +140,7 @@ class GongConnector:
 
     def _read_call(self, record: dict, transcript: dict) -> list[Message]:
         """The call's turns as messages, exactly as `TranscriptConnector` reads the same JSON from a file."""
-        payload = json.dumps({"callTranscripts": [transcript], "calls": [record]})
-        call = parse_json(payload, gong_ms=GONG_UNITS[self.offset_unit])[0]
+        call = read_gong_calls({"callTranscripts": [transcript], "calls": [record]}, GONG_UNITS[self.offset_unit])[0]
         turns = merge_turns(call.cues)
         if not turns or call.started is None:
             return []

@@ -38,7 +38,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.web import SlackResponse
 
-from connectors.base import FatalSourceError, Message, RetriableSourceError, Skip, SourceError, to_utc
+from connectors.base import FatalSourceError, Message, RetriableSourceError, Skip, SkipLog, SourceError, to_utc
 from connectors.directory import Directory
 from connectors.slack_export import MALFORMED, SlackChannel, SlackWorkspace, api_workspace, slack_time
 
@@ -76,7 +76,7 @@ class _Unreadable(SourceError):
         self.code = code
 
 
-class SlackConnector:
+class SlackConnector(SkipLog):
     """Reads channels through the Web API; `skipped` lists what it could not read, `noise` the bot/system messages."""
 
     name: ClassVar[str] = "slack"
@@ -103,9 +103,6 @@ class SlackConnector:
                                                                if self._watched(p, last)}}
                     for cid, seen in self._state.items()}
         return json.dumps({"version": 1, "channels": channels}, sort_keys=True)
-
-    def skip(self, where: str, reason: str) -> None:
-        self.skipped.append(Skip(where, " ".join(reason.split())))
 
     def fetch(self, *, since: datetime | None = None) -> Iterator[Message]:
         self.skipped.clear()

@@ -292,7 +292,7 @@ def parse_json(text: str, *, gong_ms: int, strict: bool = True) -> list[Call] | 
         raise TranscriptFormatError(
             "unknown JSON shape: expected 'utterances', 'callTranscripts' or 'speakers' with 'sentences'")
     if shape == "gong":
-        return _read_gong_calls(data, gong_ms)
+        return read_gong_calls(data, gong_ms)
     return [_read_simple_call(data) if shape == "simple" else _read_flat_call(data, gong_ms)]
 
 
@@ -328,7 +328,12 @@ def _read_flat_call(data: dict, unit_ms: int) -> Call:
                 people=[_read_person(s) for s in speakers.values()])
 
 
-def _read_gong_calls(data: dict, unit_ms: int) -> list[Call]:
+def read_gong_calls(data: dict, unit_ms: int) -> list[Call]:
+    """The calls of a Gong `callTranscripts` payload, parsed (a file) or as the live API returns it.
+
+    `calls` (from /v2/calls/extensive) supplies titles, starts and parties;
+    `unit_ms` is milliseconds per Gong time unit.
+    """
     transcripts = [t for t in data["callTranscripts"] if isinstance(t, dict)]
     extensive = {_text_of((c.get("metaData") or {}).get("id")): c
                  for c in data.get("calls") or [] if isinstance(c, dict)}

@@ -21,7 +21,7 @@ import zlib
 from dataclasses import dataclass, replace
 from datetime import date
 from statistics import median
-from typing import Mapping, Sequence
+from typing import Collection, Mapping, Sequence
 
 import numpy as np
 
@@ -112,17 +112,18 @@ def calibrate(scored: Scored, *, as_of: date, params: ScoringParams, strength: f
     if len(accounts) < 2:
         raise CalibrationError(f"only {len(accounts)} account(s) active on {as_of}: nothing to rank")
     result, window = outcomes(scored.history, accounts, as_of, params.horizon_months)
-    effects = fit(scored, result, params=params, strength=strength, until=until)
+    rows = fit_rows(scored, result, params=params, until=until)
+    effects = fit(rows, result.keys(), params=params, strength=strength)
     fitted = replace(params, effects=effects)
     before = backtest(scored, result, [scored.scores[a.account_id] for a in accounts])
     in_sample = backtest(scored, result, _rescore(scored, accounts, fitted, until))
     folds = [zlib.crc32(a.account_id.encode()) % FOLDS for a in accounts]
     cross = []
     for k in range(FOLDS):
-        train = [a.account_id for a, f in zip(accounts, folds) if f != k]
+        train = {a.account_id for a, f in zip(accounts, folds) if f != k}
         held = [a for a, f in zip(accounts, folds) if f == k]
         if held:
-            fold_effects = fit(scored, {i: result[i] for i in train}, params=params, strength=strength, until=until)
+            fold_effects = fit(rows, train, params=params, strength=strength)
             cross += _rescore(scored, held, replace(params, effects=fold_effects), until)
     after = backtest(scored, result, cross)
     return Calibration(as_of, window, effects, before, after, in_sample)
@@ -133,24 +134,45 @@ def _rescore(scored: Scored, accounts: Sequence[Account], params: ScoringParams,
                           base=scored.scores[a.account_id].base) for a in accounts]
 
 
-def fit(scored: Scored, result: Mapping[str, Outcome], *, params: ScoringParams, strength: float,
-        until) -> dict[str, dict[str, float]]:
-    """MAP effects per outcome; churn is fit on every account, contraction and expansion on those that stayed."""
+@dataclass(frozen=True)
+class Rows:
+    """One outcome's regression inputs, one row per account it is fit on."""
+    ids: list[str]
+    x: np.ndarray       # evidence per fitted type
+    offset: np.ndarray  # the segment base rate's log-odds
+    y: np.ndarray       # 1.0 where the outcome happened
+
+
+def fit_rows(scored: Scored, result: Mapping[str, Outcome], *, params: ScoringParams, until) -> dict[str, Rows]:
+    """Rows per outcome, built once: the full fit and every fold take theirs from these.
+
+    Churn is fit on every account, contraction and expansion on those that stayed.
+    """
+    accounts = {a.account_id: a for a in scored.accounts}
+    out = {}
+    for outcome in OUTCOMES:
+        ids = [i for i in sorted(result) if outcome == "churn" or not result[i].churned]
+        x = np.array([_features(evidence(accounts[i], scored.signals[i], as_of=until, params=params, outcome=outcome))
+                      for i in ids])
+        offset = np.array([logit(scored.scores[i].base.probability(outcome)) for i in ids])
+        y = np.array([_happened(result[i], outcome) for i in ids], dtype=float)
+        out[outcome] = Rows(ids, x, offset, y)
+    return out
+
+
+def fit(rows: Mapping[str, Rows], train: Collection[str], *, params: ScoringParams,
+        strength: float) -> dict[str, dict[str, float]]:
+    """MAP effects per outcome, fit on the rows of the accounts in `train`."""
     from scipy.optimize import minimize  # calibration only
 
-    ids = sorted(result)
-    accounts = {a.account_id: a for a in scored.accounts}
     effects: dict[str, dict[str, float]] = {t: {} for t in FITTED_TYPES}
-    for outcome in OUTCOMES:
-        rows = [i for i in ids if outcome == "churn" or not result[i].churned]
-        if not rows:
+    for outcome, r in rows.items():
+        take = [k for k, i in enumerate(r.ids) if i in train]
+        if not take:
             continue
-        x = np.array([_features(evidence(accounts[i], scored.signals[i], as_of=until, params=params, outcome=outcome))
-                      for i in rows])
-        offset = np.array([logit(scored.scores[i].base.probability(outcome)) for i in rows])
-        y = np.array([_happened(result[i], outcome) for i in rows], dtype=float)
         prior = np.array([params.effect(t, outcome) for t in FITTED_TYPES])
-        solution = minimize(_loss, prior, args=(x, offset, y, prior, strength), jac=True, method="L-BFGS-B")
+        solution = minimize(_loss, prior, args=(r.x[take], r.offset[take], r.y[take], prior, strength), jac=True,
+                            method="L-BFGS-B")
         for t, value in zip(FITTED_TYPES, solution.x):
             effects[t][outcome] = round(float(value), 3)
     return effects

@@ -20,8 +20,9 @@ from sqlmodel import Session
 
 from agents.base import ClassifierError
 from connectors.base import SourceError
-from groundswell import console, store
-from groundswell.settings import DEFAULT_CONFIG, Config, ConfigError, Settings, load_config, write_effects
+from groundswell import console, llm_store, store
+from groundswell.settings import (CALIBRATE_NOTE, DEFAULT_CONFIG, Config, ConfigError, Settings, load_config,
+                                  write_effects)
 from groundswell.wiring import (build_analysis, build_classifier, build_engine, build_slack_client,
                                optional_slack_client)
 
@@ -73,7 +74,7 @@ def record_llm_usage(ctx: Context, engine: Any, classifier: Any) -> None:
     if usage is None:
         return
     with Session(engine) as session, session.begin():
-        store.record_llm_usage(session, at=datetime.now(timezone.utc), model=ctx.settings.llm_model, usage=usage)
+        llm_store.record_llm_usage(session, at=datetime.now(timezone.utc), model=ctx.settings.llm_model, usage=usage)
     console.print_llm_usage(ctx.err, usage, model=ctx.settings.llm_model)
 
 
@@ -165,7 +166,7 @@ def report(ctx: Context, fmt: str, as_of: str | None, account_id: str | None) ->
             return
         data = snapshots.as_report(session, snapshot, limit=limit, account_id=account_id,
                                    top=TABLE_ACCOUNTS if fmt == "table" else None)
-        llm = store.llm_usage(session) if fmt == "table" and not account_id else None
+        llm = llm_store.llm_usage(session) if fmt == "table" and not account_id else None
         if account_id and not data["accounts"]:
             known = account_id in store.account_field(session, field="name")
             raise click.BadParameter(f"account {account_id!r} had no MRR on {day}, so it is not in the report" if known
@@ -257,7 +258,7 @@ def calibrate(ctx: Context, as_of: str, fmt: str, dry_run: bool) -> None:
         raise click.BadParameter(str(exc)) from None
     if not dry_run:
         write_effects(ctx.config_path, result.effects,
-                      note=f"written by groundswell calibrate --as-of {day} on {datetime.now(timezone.utc):%Y-%m-%d}")
+                      note=f"{CALIBRATE_NOTE} --as-of {day} on {datetime.now(timezone.utc):%Y-%m-%d}")
     if fmt == "json":
         click.echo(json.dumps(result.to_dict() | {"written": None if dry_run else str(ctx.config_path)}))
     else:

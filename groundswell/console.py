@@ -267,8 +267,8 @@ def print_status(out: Console, s: dict[str, Any], *, now: Any) -> None:
     if not s["sources"]:
         out.print("No live source has synced yet.")
     for source, at, error, counts in s["sources"]:
-        lag = f"{(now - at).total_seconds() / 60:,.0f} min ago" if at else "never"
-        out.print(f"source {source}: last sync with news {lag} ({at:%Y-%m-%d %H:%M} UTC), "
+        minutes = (now - at).total_seconds() / 60
+        out.print(f"source {source}: last sync with news {minutes:,.0f} min ago ({at:%Y-%m-%d %H:%M} UTC), "
                   f"{counts.get('stored', 0)} stored" + (f"; [red]{escape(error)}[/]" if error else ""))
     out.print("alerts: " + (", ".join(f"{n} {k}" for k, n in sorted(s["alerts"].items())) or "none")
               + f"; open tasks: {s['open_tasks']}")

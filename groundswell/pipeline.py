@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from groundswell.settings import Config
 
 Progress = Callable[[int], None]
+BATCH = 2000  # messages per insert
 FETCH_ORDER = {"slack_export": 0, "mbox": 1, "transcripts": 2}
 UNRESOLVED_KINDS = (  # (hint prefix, what, what to do)
     ("domain", "from unknown domain", "add the domain to accounts.csv to include them"),
@@ -123,30 +124,55 @@ def _load_directory(session: Session, accounts: list[Account], contacts: list[Co
         account_id = c.account_id or known.account_for_domain(c.domain)
         resolved.append(Contact(c.email, c.name, c.title, account_id, c.slack_user_id, c.role))
     report.contacts = store.upsert_contacts(session, contacts=resolved)
-    return Directory(accounts=known.accounts, contacts=store.load_contacts(session),
-                     vendor_domains=frozenset(vendor_domains), known_people=store.known_people(session))
+    return stored_directory(session, vendor_domains, accounts=known.accounts)
+
+
+def stored_directory(session: Session, vendor_domains: Iterable[str], *,
+                     accounts: list[Account] | None = None) -> Directory:
+    """Accounts (unless given, already loaded), contacts and known people as stored, for connectors to resolve."""
+    return Directory(accounts=store.load_accounts(session) if accounts is None else accounts,
+                     contacts=store.load_contacts(session), vendor_domains=frozenset(vendor_domains),
+                     known_people=store.known_people(session))
+
+
+def store_messages(session: Session, messages: Iterable[Message], unresolved: Counter,
+                   progress: Progress | None = None) -> tuple[int, int]:
+    """Insert the messages that matched an account, `BATCH` at a time in the session's transaction; count
+    the others in `unresolved` by hint (they are reported, never stored).  Returns (seen, inserted)."""
+    seen = inserted = 0
+    batch: list[Message] = []
+    for message in messages:
+        seen += 1
+        if message.account_id is None:
+            unresolved[message.unresolved_hint or "no customer address"] += 1
+            continue
+        batch.append(message)
+        if len(batch) >= BATCH:
+            inserted += _flush(session, batch, progress)
+    return seen, inserted + _flush(session, batch, progress)
 
 
 def _ingest_sources(session: Session, found: Discovery, directory: Directory, report: IngestReport,
                     options: dict[str, dict], progress: Progress | None) -> None:
-    batch: list[Message] = []
+    messages = _fetch_sources(found, directory, report, options)
+    seen, inserted = store_messages(session, messages, report.unresolved, progress)
+    report.seen += seen
+    report.inserted += inserted
+
+
+def _fetch_sources(found: Discovery, directory: Directory, report: IngestReport,
+                   options: dict[str, dict]) -> Iterator[Message]:
+    """Every source's messages, one stream (batches span sources); learns addresses and tallies as it goes."""
     # Sources with addresses first, so calls can place speakers who wrote in Slack or email.
     for item in sorted(found.sources, key=lambda f: FETCH_ORDER.get(f.connector.name, 9)):
         connector = _build(item, directory, options.get(item.connector.name, {}))
         for message in connector.fetch():
-            report.seen += 1
             if message.author_email:
                 directory.learn(message.author, message.author_email)
             report.by_source[message.source] += 1
-            if message.account_id is None:
-                report.unresolved[message.unresolved_hint or "no customer address"] += 1
-                continue
-            batch.append(message)
-            if len(batch) >= 2000:
-                _flush(session, batch, report, progress)
+            yield message
         report.skipped.extend(connector.skipped)
         report.noise.update(getattr(connector, "noise", {}) or {})
-    _flush(session, batch, report, progress)
 
 
 def _build(item: Found, directory: Directory, options: dict) -> FileConnector:
@@ -156,14 +182,15 @@ def _build(item: Found, directory: Directory, options: dict) -> FileConnector:
         raise FatalSourceError(f"config [sources] {item.connector.name}: {exc}") from None
 
 
-def _flush(session: Session, batch: list[Message], report: IngestReport, progress: Progress | None) -> None:
-    """Store the buffered messages (in the ingest's transaction) and empty the buffer."""
+def _flush(session: Session, batch: list[Message], progress: Progress | None) -> int:
+    """Store the buffered messages (in the caller's transaction), empty the buffer; how many were new."""
     if not batch:
-        return
-    report.inserted += store.insert_messages(session, messages=batch)
+        return 0
+    inserted = store.insert_messages(session, messages=batch)
     if progress:
         progress(len(batch))
     batch.clear()
+    return inserted
 
 
 @dataclass

@@ -127,7 +127,7 @@ class Jobs:
         """With the LLM backend, what this analysis cost: the change in the classifier's running totals."""
         from sqlmodel import Session
 
-        from groundswell import store
+        from groundswell import llm_store
         from groundswell.wiring import llm_usage
         totals = llm_usage(self.classifier)
         if totals is None:
@@ -136,7 +136,7 @@ class Jobs:
         self._llm_recorded = totals
         if run.get("sent") or run.get("requests") or run.get("cache_hits"):
             with Session(self.engine) as session, session.begin():
-                store.record_llm_usage(session, at=now, model=self.llm_model or "llm", usage=run)
+                llm_store.record_llm_usage(session, at=now, model=self.llm_model or "llm", usage=run)
             log.info("llm: %d requests, %d from cache, about $%.4f", run.get("requests", 0),
                      run.get("cache_hits", 0), run.get("cost_usd", 0.0))
 

@@ -262,6 +262,8 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 
 
 EFFECTS_TABLE = "[scoring.effects]"
+# Starts the comment `calibrate` writes above the table; the next write drops a comment that starts so.
+CALIBRATE_NOTE = "written by groundswell calibrate"
 
 
 def write_effects(path: Path, effects: dict[str, dict[str, float]], *, note: str) -> None:
@@ -297,7 +299,7 @@ def _without_table(lines: list[str], header: str) -> list[str]:
         stripped = line.strip()
         if stripped == header:
             skipping = True
-            while out and out[-1].startswith("# written by groundswell calibrate"):
+            while out and out[-1].startswith(f"# {CALIBRATE_NOTE}"):
                 out.pop()
             continue
         if skipping and stripped.startswith("["):

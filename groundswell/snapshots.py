@@ -22,7 +22,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Collection
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -97,16 +97,19 @@ def as_json(session: Session, snapshot: Snapshot) -> str:
 
 
 def as_report(session: Session, snapshot: Snapshot, *, limit: int, account_id: str | None = None,
-              top: int | None = None) -> dict[str, Any]:
-    """The report object: whole, for one account, or with only the `top` accounts (plus those with actions).
+              top: int | None = None, account_ids: Collection[str] | None = None) -> dict[str, Any]:
+    """The report object: whole, or with one account, the `top` ones (plus those with actions) or `account_ids`.
 
     For one account, its actions are ranked among themselves, as if the
-    portfolio held only it, up to `limit`.
+    portfolio held only it, up to `limit`; otherwise they are the portfolio's
+    top actions.  Accounts keep the report's order.
     """
     actions = snapshot.actions
     if account_id is not None:
         rows = store.snapshot_accounts(session, as_of=snapshot.as_of, ids=[account_id])
         actions = [a | {"rank": i} for i, a in enumerate(json.loads(rows[0][3]) if rows else [], start=1)][:limit]
+    elif account_ids is not None:
+        rows = store.snapshot_accounts(session, as_of=snapshot.as_of, ids=account_ids)
     elif top is not None:
         rows = store.snapshot_accounts(session, as_of=snapshot.as_of, first=top)
         rows += store.snapshot_accounts(session, as_of=snapshot.as_of,

@@ -11,9 +11,8 @@ which is what makes an import all-or-nothing.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import defaultdict
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Collection, Iterable, Iterator, Sequence
 
@@ -23,9 +22,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
 from connectors.base import Message, to_utc
-from groundswell.tables import (AccountRow, AlertRow, ContactRow, FeedbackRow, LLMCacheRow, LLMUsageRow, MessageRow,
-                                ReportAccountRow, ReportSnapshotRow, RevenueRow, RevisionRow, SignalRow,
-                                SyncStateRow, TaskRow)
+from groundswell.tables import (AccountRow, AlertRow, ContactRow, FeedbackRow, MessageRow, ReportAccountRow,
+                                ReportSnapshotRow, RevenueRow, RevisionRow, SignalRow, SyncStateRow, TaskRow)
 from signals.portfolio import Account, Contact, Signal
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -93,7 +91,7 @@ def drop_schema(engine: Engine) -> None:
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
-def _insert(session: Session, model: type) -> Any:
+def dialect_insert(session: Session, model: type) -> Any:
     dialect = session.get_bind().dialect.name
     return (postgresql if dialect == "postgresql" else sqlite).insert(model)
 
@@ -115,7 +113,7 @@ def _affected(session: Session, stmt: Any, rows: Sequence[dict[str, Any]]) -> in
 def _bump_revision(session: Session) -> None:
     """Count a write that can change a report, in the writer's own transaction."""
     t = RevisionRow.__table__
-    stmt = _insert(session, t).values(name="data", value=1)
+    stmt = dialect_insert(session, t).values(name="data", value=1)
     session.connection().execute(stmt.on_conflict_do_update(index_elements=["name"], set_={"value": t.c.value + 1}))
 
 
@@ -130,7 +128,7 @@ def _upsert(session: Session, model: type, rows: list[dict[str, Any]], keys: lis
     if not rows:
         return 0
     table = model.__table__
-    stmt = _insert(session, table)
+    stmt = dialect_insert(session, table)
     columns = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
     differs = or_(*[table.c[c].is_distinct_from(stmt.excluded[c]) for c in columns])
     stmt = stmt.on_conflict_do_update(index_elements=keys, set_=columns, where=differs)
@@ -196,7 +194,7 @@ def insert_messages(session: Session, *, messages: Sequence[Message]) -> int:
     rows = [_message_row(m) for m in messages if m.account_id is not None]
     if not rows:
         return 0
-    stmt = _insert(session, MessageRow.__table__).on_conflict_do_nothing(index_elements=["source", "source_id"])
+    stmt = dialect_insert(session, MessageRow.__table__).on_conflict_do_nothing(index_elements=["source", "source_id"])
     return _affected(session, stmt.returning(MessageRow.__table__.c.id), rows)
 
 
@@ -286,7 +284,7 @@ def insert_signals(session: Session, *, signals: Sequence[Signal], message_ids: 
     rows = [_signal_row(s, message_ids, now) for s in signals]
     if not rows:
         return 0
-    stmt = _insert(session, SignalRow.__table__).on_conflict_do_nothing(index_elements=["fingerprint"])
+    stmt = dialect_insert(session, SignalRow.__table__).on_conflict_do_nothing(index_elements=["fingerprint"])
     return _affected(session, stmt.returning(SignalRow.__table__.c.id), rows)
 
 
@@ -445,47 +443,6 @@ def to_utc_or_none(value: datetime | None) -> datetime | None:
     return to_utc(value) if value is not None else None
 
 
-# -- the LLM backend ---------------------------------------------------------
-class StoredCache:
-    """The LLM's answers by prompt hash, in the database, so that re-analysis never pays twice.
-
-    `get` and `put` each run in their own short transaction: the classifier
-    is called from inside other jobs, and a cached answer is true whatever
-    becomes of the job that paid for it.
-    """
-
-    def __init__(self, engine: Engine, *, model: str) -> None:
-        self.engine, self.model = engine, model
-
-    def get(self, key: str) -> Any:
-        with Session(self.engine) as session:
-            row = session.get(LLMCacheRow, key)
-            return json.loads(row.value) if row is not None else None
-
-    def put(self, key: str, value: Any) -> None:
-        with Session(self.engine) as session, session.begin():
-            stmt = _insert(session, LLMCacheRow.__table__).values(
-                key=key, model=self.model, value=json.dumps(value), created_at=datetime.now(timezone.utc))
-            session.connection().execute(stmt.on_conflict_do_nothing(index_elements=["key"]))
-
-
-def record_llm_usage(session: Session, *, at: datetime, model: str, usage: dict[str, Any]) -> None:
-    fields = ("screened", "sent", "requests", "cache_hits", "prompt_tokens", "completion_tokens", "cost_usd")
-    session.add(LLMUsageRow(at=at, model=model, **{k: usage.get(k, 0) or 0 for k in fields}))
-
-
-def llm_usage(session: Session) -> dict[str, Any] | None:
-    """The LLM backend's last run and its totals, or None if it never ran."""
-    t = LLMUsageRow.__table__.c
-    last = session.connection().execute(select(LLMUsageRow.__table__).order_by(t.id.desc()).limit(1)).mappings().first()
-    if last is None:
-        return None
-    totals = session.connection().execute(select(func.count(), func.sum(t.requests), func.sum(t.cost_usd),
-                                                 func.sum(t.prompt_tokens + t.completion_tokens))).one()
-    return {"last": dict(last), "runs": totals[0], "requests": totals[1] or 0, "cost_usd": round(totals[2] or 0, 4),
-            "tokens": totals[3] or 0}
-
-
 # -- feedback ---------------------------------------------------------------
 def add_feedback(session: Session, *, source: str, source_id: str, signal_type: str, verdict: str,
                  corrected_type: str | None = None, author: str | None = None, at: datetime) -> int:
@@ -525,10 +482,11 @@ def counts(session: Session) -> dict[str, int]:
 
 def status(session: Session) -> dict[str, Any]:
     """What `groundswell status` shows: row counts, each source's last sync, alerts by status, open tasks."""
+    from groundswell.llm_store import llm_usage  # here, not at the top: llm_store builds on this module
     alerts = AlertRow.__table__.c
     by_status = dict(session.connection().execute(select(alerts.status, func.count()).group_by(alerts.status)).all())
     return {"counts": counts(session),
-            "sources": [(r.source, to_utc_or_none(r.last_sync_at), r.last_error, dict(r.counts or {}))
+            "sources": [(r.source, to_utc(r.last_sync_at), r.last_error, dict(r.counts or {}))
                         for r in session.scalars(select(SyncStateRow).order_by(SyncStateRow.source))],
             "alerts": by_status, "llm": llm_usage(session),
             "open_tasks": session.scalar(select(func.count()).select_from(TaskRow).where(TaskRow.status == "open"))}

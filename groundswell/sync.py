@@ -19,14 +19,12 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from connectors.base import Message
 from connectors.directory import Directory
 from connectors.slack import SlackConnector
 from groundswell import store
+from groundswell.pipeline import store_messages, stored_directory
 from groundswell.settings import GmailConfig, GongConfig, SlackConfig
 from groundswell.tables import SyncStateRow
-
-BATCH = 2000
 
 
 @dataclass
@@ -49,9 +47,9 @@ def sync_source(engine: Engine, *, name: str, connect: Callable[[str | None, Dir
     with Session(engine) as session, session.begin():
         state = session.get(SyncStateRow, name)
         before = state.cursor if state else None
-        connector = connect(before, _directory(session, vendor_domains))
-        _store(session, connector.fetch(), report)
-        report.skipped = [f"{s.where}: {s.reason}" for s in connector.skipped]
+        connector = connect(before, stored_directory(session, vendor_domains))
+        report.seen, report.stored = store_messages(session, connector.fetch(), report.unresolved)
+        report.skipped = [str(s) for s in connector.skipped]
         if report.stored or connector.cursor != before or report.skipped != _last_skips(state):
             store.record_sync(session, source=name, at=now, cursor=connector.cursor,
                               counts={"seen": report.seen, "stored": report.stored, "skipped": report.skipped},
@@ -91,25 +89,6 @@ def sync_gong(engine: Engine, *, access_key: str, secret: str, config: GongConfi
                              cursor=cursor, since=now - timedelta(days=config.first_sync_days),
                              offset_unit=config.offset_unit, page_size=config.page_size, clock=lambda: now)
     return sync_source(engine, name="gong", connect=connect, vendor_domains=vendor_domains, now=now)
-
-
-def _store(session: Session, messages: Iterable[Message], report: SyncReport) -> None:
-    batch: list[Message] = []
-    for message in messages:
-        report.seen += 1
-        if message.account_id is None:
-            report.unresolved[message.unresolved_hint or "no customer address"] += 1
-            continue
-        batch.append(message)
-        if len(batch) >= BATCH:
-            report.stored += store.insert_messages(session, messages=batch)
-            batch.clear()
-    report.stored += store.insert_messages(session, messages=batch)
-
-
-def _directory(session: Session, vendor_domains: Iterable[str]) -> Directory:
-    return Directory(accounts=store.load_accounts(session), contacts=store.load_contacts(session),
-                     vendor_domains=frozenset(vendor_domains), known_people=store.known_people(session))
 
 
 def _last_skips(state: SyncStateRow | None) -> list[str]:

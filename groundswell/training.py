@@ -28,9 +28,8 @@ from agents.classifiers.linear import Document, LinearModel
 from agents.classifiers.local import document_of
 from connectors.base import FatalSourceError
 from groundswell.classify import json_object, parse_ts, read_lines
-from signals.catalog import MESSAGE_TYPES
+from signals.catalog import MESSAGE_TYPES, TASK_TYPES
 
-TASK_TYPES = frozenset({"action_item"})
 MIN_DF = 2
 FEEDBACK = "feedback"  # the origin of examples made from people's verdicts in Slack
 UNDATED = datetime(2025, 1, 1, tzinfo=timezone.utc)  # the ts of a labelled line that has none
@@ -116,16 +115,16 @@ def fit(examples: Sequence[Example], documents: Sequence[Document], params: Trai
                         weights=np.zeros((len(idf), len(types)), dtype=np.float32),
                         bias=np.zeros(len(types), dtype=np.float32))
     matrix = model.message_matrix(documents)
+    sample_weights = np.array([_sample_weight(e, params) for e in examples])
     for j, type_id in enumerate(types):
         mask = np.array([type_id in e.known for e in examples])
         y = np.array([type_id in e.labels for e in examples])[mask]
         if y.all() or not y.any():
             model.bias[j] = 10.0 if y.all() else -10.0
             continue
-        weights = np.array([_sample_weight(e, params) for e in examples])[mask]
         classifier = LogisticRegression(C=params.c, solver="liblinear", class_weight=params.class_weight,
                                         random_state=params.seed, max_iter=1000)
-        classifier.fit(matrix[mask], y, sample_weight=weights)
+        classifier.fit(matrix[mask], y, sample_weight=sample_weights[mask])
         model.weights[:, j] = classifier.coef_[0]
         model.bias[j] = classifier.intercept_[0]
     return model

@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel import Session
 
 from groundswell import snapshots, store
+from groundswell.delivery.digest import mrr_at_risk
 from groundswell.settings import Config
 from signals import nrr
 
@@ -71,15 +72,10 @@ def changes(session: Session, report: dict[str, Any], *, as_of: date, config: Co
     delta = round(now_nrr - before_nrr, 1) if now_nrr is not None and before_nrr is not None else None
     return {"new_risks": sorted(risky_now - risky_before), "resolved": sorted(risky_before - risky_now),
             "projected_nrr_delta": delta, "nrr_delta": delta,
-            "mrr_at_risk_delta": round(_mrr_at_risk(report) - _mrr_at_risk(before), 2),
+            "mrr_at_risk_delta": round(mrr_at_risk(report["portfolio"]) - mrr_at_risk(before["portfolio"]), 2),
             "tasks_closed": [{"title": t.title, "account_id": t.account_id, "owner": t.owner_name or t.owner}
                              for t in closed]}
 
 
 def _at_risk(report: dict[str, Any]) -> set[str]:
     return {x["account_id"] for x in report["actions"] if x["kind"] in RISK_KINDS}
-
-
-def _mrr_at_risk(report: dict[str, Any]) -> float:
-    p = report["portfolio"]
-    return p["projected_churn_mrr"] + p["projected_contraction_mrr"]

@@ -19,7 +19,7 @@ from agents.expansion import ExpansionAgent
 from agents.multithread import DEFAULT_SENIOR, MultithreadAgent
 from agents.risk import RiskAgent
 from agents.task import TaskAgent
-from groundswell import store
+from groundswell import llm_store, store
 from groundswell.settings import Config, ConfigError, Settings
 
 
@@ -56,8 +56,10 @@ def build_slack_client(settings: Settings) -> Any:
 
 def optional_slack_client(settings: Settings) -> Any:
     """The Slack client when SLACK_BOT_TOKEN is set (an empty value counts as unset), else None."""
-    token = settings.slack_bot_token
-    return build_slack_client(settings) if token is not None and token.get_secret_value() else None
+    try:
+        return build_slack_client(settings)
+    except ConfigError:
+        return None
 
 
 def build_sources(settings: Settings, config: Config, engine: Engine, *, slack: Any = None) -> list[Any]:
@@ -108,7 +110,7 @@ def _llm(settings: Settings, llm: Any, engine: Engine | None, model_path: Path |
     from agents.classifiers.privacy import MaskOptions
     chat = chat_model(settings.llm_model, settings.openai_base_url, api_key=settings.openai_api_key.get_secret_value(),
                       timeout=llm.timeout_seconds, max_retries=llm.max_retries)
-    cache = store.StoredCache(engine, model=settings.llm_model) if engine is not None else MemoryCache()
+    cache = llm_store.StoredCache(engine, model=settings.llm_model) if engine is not None else MemoryCache()
     precise = LLMClassifier(chat, method=llm.method, cache=cache, concurrency=llm.concurrency,
                             mask_options=MaskOptions(emails=llm.mask_emails, phones=llm.mask_phones,
                                                      token_urls=llm.mask_token_urls),

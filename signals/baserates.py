@@ -68,8 +68,8 @@ def estimate(history: History, groups: Mapping[str, str | None], *, before: str 
     whole = _Tally()
     for tally in tallies.values():
         whole.add(tally)
-    portfolio = _rates(whole, horizon_months, defaults, defaults, prior_months=0)
-    out = {group: _rates(tally, horizon_months, portfolio, defaults, prior_months) for group, tally in tallies.items()
+    portfolio = _rates(whole, horizon_months, defaults, prior_months=0)
+    out = {group: _rates(tally, horizon_months, portfolio, prior_months) for group, tally in tallies.items()
            if group}
     out[PORTFOLIO] = portfolio
     return out
@@ -99,7 +99,7 @@ def _account_tally(series: Mapping[str, float], last: Month) -> _Tally:
     return tally
 
 
-def _rates(tally: _Tally, horizon: int, prior: BaseRates, defaults: BaseRates, prior_months: int) -> BaseRates:
+def _rates(tally: _Tally, horizon: int, prior: BaseRates, prior_months: int) -> BaseRates:
     if not tally.months:
         return prior
     monthly = {o: (getattr(tally, o) + prior_months * _hazard(prior.probability(o), horizon))

@@ -91,6 +91,8 @@ BY_ID: dict[str, SignalType] = {t.id: t for t in CATALOG}
 IDS: tuple[str, ...] = tuple(t.id for t in CATALOG)
 MESSAGE_TYPES: tuple[str, ...] = tuple(t.id for t in CATALOG if not t.derived)
 DERIVED_TYPES: tuple[str, ...] = tuple(t.id for t in CATALOG if t.derived)
+# The only types a vendor-side message can raise: commitments and requests, not customer signals.
+TASK_TYPES: frozenset[str] = frozenset(t.id for t in CATALOG if t.side == "task")
 
 
 def get(type_id: str) -> SignalType:

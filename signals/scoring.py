@@ -169,13 +169,14 @@ def score_account(account: Account, signals: Sequence[Signal], *, as_of: datetim
             if effect:
                 strength = w * _boost(outcome, boost)
                 steps[outcome].append((s, strength, effect * strength))
-    walks = {o: _waterfall(base.probability(o), steps[o]) for o in OUTCOMES}
-    p = {o: walks[o][-1][1] if walks[o] else base.probability(o) for o in OUTCOMES}
+    walks, p = {}, {}
+    for o in OUTCOMES:
+        walks[o], p[o] = _waterfall(base.probability(o), steps[o])
     alive = 1.0 - p["churn"]
     scale = {"churn": account.mrr, "contraction": account.mrr * alive * base.contraction_size,
              "expansion": account.mrr * alive * base.expansion_size}
     contributions = [Contribution(s, o, strength, log_odds, dp, dp * scale[o])
-                     for o in OUTCOMES for (s, strength, log_odds), dp in _deltas(base.probability(o), walks[o])]
+                     for o in OUTCOMES for (s, strength, log_odds), dp in walks[o]]
     contributions.sort(key=lambda c: (-abs(c.mrr), -abs(c.log_odds), c.signal.ts))
     return AccountScore(
         account_id=account.account_id, mrr=account.mrr, base=base,
@@ -185,21 +186,18 @@ def score_account(account: Account, signals: Sequence[Signal], *, as_of: datetim
         expansion_mrr=p["expansion"] * scale["expansion"], contributions=tuple(contributions))
 
 
-def _waterfall(base: float, steps: list[tuple[Signal, float, float]]) -> list[tuple[tuple[Signal, float, float], float]]:
-    """Each step (strongest log-odds first) with the outcome's probability after it."""
+def _waterfall(base: float, steps: list[tuple[Signal, float, float]]) -> tuple[list[tuple[tuple[Signal, float, float], float]], float]:
+    """Each step (strongest log-odds first) with the change in the outcome's probability it makes,
+    and the probability after all of them (`base` itself when there are none)."""
     odds = logit(base)
+    p = base
     out = []
     for step in sorted(steps, key=lambda st: -abs(st[2])):
         odds += step[2]
-        out.append((step, _sigmoid(odds)))
-    return out
-
-
-def _deltas(base: float, walk: list[tuple[tuple[Signal, float, float], float]]):
-    previous = base
-    for step, p in walk:
-        yield step, p - previous
-        previous = p
+        after = _sigmoid(odds)
+        out.append((step, after - p))
+        p = after
+    return out, p
 
 
 def logit(p: float) -> float:

@@ -42,13 +42,12 @@ from agents.base import Classifier, ClassifierError, Verdict
 from agents.classifiers.privacy import MaskOptions, Unmask, mask
 from agents.deadlines import greeted_name, resolve_due, resolve_owner
 from connectors.base import Message
-from signals.catalog import BY_ID, MESSAGE_TYPES
+from signals.catalog import BY_ID, MESSAGE_TYPES, TASK_TYPES
 
 log = logging.getLogger(__name__)
 
 PROMPT_VERSION = "llm-1"
 Method = Literal["json_schema", "function_calling", "json_mode"]
-TASK_TYPES = frozenset({"action_item"})
 SCHEMA_NAME = "report_signals"
 DELIMITER_PLACEHOLDER = "[delimiter]"
 _DELIMITER_RUN = re.compile(r"<{3,}|>{3,}")

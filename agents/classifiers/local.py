@@ -29,8 +29,8 @@ from agents.classifiers.linear import Document, LinearModel
 from agents.classifiers.segments import evidence_span, sentences
 from agents.deadlines import greeted_name, resolve_due, resolve_owner
 from connectors.base import Message
+from signals.catalog import TASK_TYPES
 
-TASK_TYPES = frozenset({"action_item"})
 PACKAGED_MODEL = "model/local.npz"
 
 
@@ -75,10 +75,11 @@ class LocalClassifier:
         is only screened for the types a vendor can raise (action items).
         """
         pooled = self.model.pool([document_of(m.text) for m in messages])
+        every = list(enumerate(self.model.types))
+        vendor = [(j, t) for j, t in every if t in TASK_TYPES]
         out = []
         for i, message in enumerate(messages):
-            types = [(j, t) for j, t in enumerate(self.model.types)
-                     if message.author_side != "vendor" or t in TASK_TYPES]
+            types = vendor if message.author_side == "vendor" else every
             out.append(any(pooled.raw[i][j] >= self.model.thresholds[t] - slack for j, t in types))
         return out
 

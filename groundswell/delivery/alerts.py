@@ -29,12 +29,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from connectors.slack import AUTH_ERRORS
 from groundswell import snapshots, store
 from groundswell.delivery import blocks
 from groundswell.settings import AlertsConfig, Config, ConfigError
 
 log = logging.getLogger("groundswell.alerts")
-FATAL = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"})
 
 
 @dataclass(frozen=True)
@@ -178,9 +178,7 @@ def _deliver(session: Session, client: WebClient, people: "_People", alerts: lis
         sent = client.chat_postMessage(channel=target, text=message["text"], blocks=message["blocks"],
                                        unfurl_links=False, unfurl_media=False)
     except SlackApiError as exc:
-        code = exc.response.get("error", "error") if exc.response is not None else "error"
-        if code in FATAL:
-            raise ConfigError(f"Slack refused the bot token ({code}): check SLACK_BOT_TOKEN") from None
+        code = _error_code(exc)
         report.errors.append(f"{alerts[0].account['name']}: Slack said {code}; it will be tried again next run")
         return
     for alert in alerts:
@@ -205,11 +203,17 @@ class _People:
             try:
                 self.ids[email] = self.client.users_lookupByEmail(email=email)["user"]["id"]
             except SlackApiError as exc:
-                code = exc.response.get("error") if exc.response is not None else None
-                if code in FATAL:
-                    raise ConfigError(f"Slack refused the bot token ({code}): check SLACK_BOT_TOKEN") from None
+                _error_code(exc)  # a refused token stops the run; any other error: no DM for this CSM
                 self.ids[email] = None
         return self.ids[email]
+
+
+def _error_code(exc: SlackApiError) -> str:
+    """Slack's error code; ConfigError when it refused the token, which no later call would get past."""
+    code = exc.response.get("error", "error") if exc.response is not None else "error"
+    if code in AUTH_ERRORS:
+        raise ConfigError(f"Slack refused the bot token ({code}): check SLACK_BOT_TOKEN") from None
+    return code
 
 
 def _by_account(alerts: list[Alert]) -> list[list[Alert]]:

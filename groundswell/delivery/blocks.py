@@ -5,11 +5,11 @@ Every builder is a pure function: report dicts in, `{"text", "blocks"}` out
 `respond(**msg)`; `home` returns a view for `views_publish(view=...)`.
 
 Customer text (evidence, names, titles that quote evidence) is untrusted: it
-goes through `escape`, so `<!channel>` or `<http://evil|x>` in a customer's
-message shows as text instead of pinging a channel or hiding a link, and
-mrkdwn objects are `verbatim` so Slack does not turn bare "@here" or URLs
-into live mentions and links either.  Every text is truncated to Block Kit's
-limits (below), cutting escaped text between entities, never inside one.
+is written by `mrkdwn` (escaped, so `<!channel>` in a customer's message
+shows as text), and mrkdwn objects are `verbatim` so Slack does not turn bare
+"@here" or URLs into live mentions and links either.  Every text is truncated
+to Block Kit's limits (below), cutting escaped text between entities, never
+inside one.
 
 Interactive elements carry `value` = compact JSON `{"alert_id": ...}` (the
 "Wrong type…" options add `"type": <signal type id>`); `read_value` is its
@@ -20,11 +20,12 @@ gs_wrong_type, gs_open_account.
 from __future__ import annotations
 
 import json
-import re
 from datetime import date
 from typing import Any, Iterable, Sequence
-from urllib.parse import quote
 
+from groundswell.delivery.digest import mrr_at_risk
+from groundswell.delivery.mrkdwn import (as_date, customer, day, escape, fit, link, long_day, money, number, pct,
+                                         type_title, who)
 from groundswell.delivery.replies import HELP_TEXT
 from signals.actions import clip
 from signals.catalog import BY_ID, MESSAGE_TYPES
@@ -51,98 +52,12 @@ MAX_GROUPS = 20
 HOME_ITEMS = 40
 
 ACTION_IDS = ("gs_claim", "gs_snooze", "gs_not_signal", "gs_wrong_type", "gs_open_account")
-_SLACK_USER = re.compile(r"^[UW][A-Z0-9]{1,20}$")
-_BROADCAST = re.compile(r"@(?=(?:channel|here|everyone)\b)", re.I)
-_HALF_ENTITY = re.compile(r"&[a-z]{0,4}$")
 
 
-# -- text -------------------------------------------------------------------------
-
-def escape(text: object) -> str:
-    """Customer text made inert in mrkdwn: &, <, > as entities; "@here" defused with a word joiner."""
-    escaped = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _BROADCAST.sub("@\u2060", escaped)
-
-
-def fit(text: str, limit: int) -> str:
-    """`text` cut to `limit` characters with an ellipsis, never leaving half an entity like "&am"."""
-    if len(text) <= limit:
-        return text
-    return _HALF_ENTITY.sub("", text[: limit - 1]).rstrip() + "…"
-
-
-def _customer(text: object, limit: int) -> str:
-    return fit(escape(" ".join(str(text or "").split())), limit)
-
-
-_LOOKALIKES = str.maketrans({"<": "‹", ">": "›"})
-
-
-def _plain(text: object, limit: int) -> dict[str, Any]:
-    # Slack shows plain_text literally, so it is not entity-escaped (that would show "&amp;"); angle
-    # brackets become look-alikes anyway so that no client can ever read "<!channel>" in a header.
-    return {"type": "plain_text", "text": clip(str(text or "—").translate(_LOOKALIKES), limit) or "—", "emoji": True}
-
-
-def _mrkdwn(text: str, limit: int = SECTION_CHARS) -> dict[str, Any]:
-    return {"type": "mrkdwn", "text": fit(text, limit) or "—", "verbatim": True}
-
-
-def _link(url: object, label: str) -> str:
-    """A mrkdwn link to an http(s) URL; anything else (javascript:, slack://) is dropped."""
-    if not isinstance(url, str) or not re.match(r"https?://", url, re.I) or len(url) > 1000:
-        return ""
-    safe = quote(url, safe=":/?#[]@!$&'()*+,;=%~").replace("&", "&amp;")
-    return f"<{safe}|{label}>"
-
-
-def _who(owner: object) -> str:
-    if not owner:
-        return "unassigned"
-    owner = str(owner)
-    return f"<@{owner}>" if _SLACK_USER.match(owner) else escape(owner)
-
-
-def _number(value: object, spec: str, template: str = "{}") -> str:
-    return template.format(format(float(value), spec)) if isinstance(value, (int, float)) else "—"
-
-
-def _money(value: object) -> str:
-    return _number(value, ",.0f", "${}")
-
-
-def _pct(value: object) -> str:
-    return _number(value, ".1f", "{}%")
-
-
-def _as_date(value: object) -> date | None:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value)[:10]) if value else None
-    except ValueError:
-        return None
-
-
-def _day(value: object) -> str:
-    """A due date the way people say it: "Fri 27 Nov"."""
-    d = _as_date(value)
-    return f"{d:%a} {d.day} {d:%b}" if d else escape(value or "no date")
-
-
-def _long_day(value: object) -> str:
-    d = _as_date(value)
-    return f"{d.day} {d:%b %Y}" if d else "—"
-
-
-def _type_title(type_id: object) -> str:
-    entry = BY_ID.get(str(type_id))
-    return entry.title if entry else escape(type_id)
-
+# -- figures ------------------------------------------------------------------------
 
 def _at_stake(account: dict[str, Any]) -> float:
-    projected = account.get("projected") or {}
-    return float(projected.get("churn_mrr") or 0) + float(projected.get("contraction_mrr") or 0)
+    return mrr_at_risk(account.get("projected") or {}, prefix="")
 
 
 def _upside(account: dict[str, Any]) -> float:
@@ -156,6 +71,19 @@ def _strongest(signals: Iterable[dict[str, Any]], sides: tuple[str, ...] | None 
 
 
 # -- blocks -----------------------------------------------------------------------
+
+_LOOKALIKES = str.maketrans({"<": "‹", ">": "›"})
+
+
+def _plain(text: object, limit: int) -> dict[str, Any]:
+    # Slack shows plain_text literally, so it is not entity-escaped (that would show "&amp;"); angle
+    # brackets become look-alikes anyway so that no client can ever read "<!channel>" in a header.
+    return {"type": "plain_text", "text": clip(str(text or "—").translate(_LOOKALIKES), limit) or "—", "emoji": True}
+
+
+def _mrkdwn(text: str, limit: int = SECTION_CHARS) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": fit(text, limit) or "—", "verbatim": True}
+
 
 def _header(text: object) -> dict[str, Any]:
     return {"type": "header", "text": _plain(text, HEADER_CHARS)}
@@ -255,28 +183,28 @@ def alert(account: dict[str, Any], action: dict[str, Any], signals: Sequence[dic
         _button("Not a signal", "gs_not_signal", value),
         _type_select(alert_id, action.get("signal_types") or ()),
         _button("Open account", "gs_open_account", value)]}]
-    text = (f"{escape(action.get('kind') or 'alert').capitalize()}: {_customer(account.get('name'), 200)} — "
-            f"{_money(action.get('impact_mrr'))} at stake")
+    text = (f"{escape(action.get('kind') or 'alert').capitalize()}: {customer(account.get('name'), 200)} — "
+            f"{money(action.get('impact_mrr'))} at stake")
     return {"text": text, "blocks": _capped(blocks, MESSAGE_BLOCKS)}
 
 
 def _figures(account: dict[str, Any], action: dict[str, Any]) -> str:
     expand = action.get("kind") == "expand"
     label, score = ("Expansion score", "expansion_score") if expand else ("Risk score", "risk_score")
-    return (f"*MRR* {_money(account.get('mrr'))} · *{'Upside' if expand else 'At stake'}* "
-            f"{_money(action.get('impact_mrr'))} · *{label}* {_number(account.get(score), '.2f')} · "
-            f"*Renewal* {_long_day(account.get('renewal_date'))}")
+    return (f"*MRR* {money(account.get('mrr'))} · *{'Upside' if expand else 'At stake'}* "
+            f"{money(action.get('impact_mrr'))} · *{label}* {number(account.get(score), '.2f')} · "
+            f"*Renewal* {long_day(account.get('renewal_date'))}")
 
 
 def _signal_text(signal: dict[str, Any]) -> str:
     confidence = signal.get("confidence")
-    parts = [f"*{_type_title(signal.get('type'))}*"]
+    parts = [f"*{type_title(signal.get('type'))}*"]
     if isinstance(confidence, (int, float)):
         parts.append(f"{float(confidence):.0%} confident")
-    if link := _link(signal.get("url"), "source message"):
-        parts.append(link)
-    lines = [" · ".join(parts), f"> {_customer(signal.get('evidence'), EVIDENCE_CHARS)}"]
-    said = [_customer(signal.get("author"), 80) if signal.get("author") else "", _day(signal.get("ts"))
+    if source := link(signal.get("url"), "source message"):
+        parts.append(source)
+    lines = [" · ".join(parts), f"> {customer(signal.get('evidence'), EVIDENCE_CHARS)}"]
+    said = [customer(signal.get("author"), 80) if signal.get("author") else "", day(signal.get("ts"))
             if signal.get("ts") else ""]
     if any(said):
         lines.append("— " + ", ".join(x for x in said if x))
@@ -284,11 +212,11 @@ def _signal_text(signal: dict[str, Any]) -> str:
 
 
 def _recommendation(action: dict[str, Any]) -> str:
-    why = "\n".join(_customer(line, 400) for line in str(action.get("why") or "").splitlines()[:5] if line.strip())
-    lines = [f"*Recommended:* {_customer(action.get('title'), 300)}"]
+    why = "\n".join(customer(line, 400) for line in str(action.get("why") or "").splitlines()[:5] if line.strip())
+    lines = [f"*Recommended:* {customer(action.get('title'), 300)}"]
     if why:
         lines.append(why)
-    lines.append(f"*Owner* {_who(action.get('owner'))} · *Due* {_day(action.get('due'))}")
+    lines.append(f"*Owner* {who(action.get('owner'))} · *Due* {day(action.get('due'))}")
     return "\n".join(lines)
 
 
@@ -301,21 +229,21 @@ def summary(csm: str, items: Sequence[dict[str, Any]]) -> dict[str, Any]:
     optional `"signals"` list (else the account's signals of the action's types).
     """
     ordered = sorted(items, key=lambda i: -float((i.get("action") or {}).get("impact_mrr") or 0))
-    title = f"*Low-priority alerts for {_who(csm)}* ({len(ordered)})"
+    title = f"*Low-priority alerts for {who(csm)}* ({len(ordered)})"
     if not ordered:
         return {"text": "No low-priority alerts today.", "blocks": [_section(f"{title}\nNothing today.")]}
     lines = [_summary_line(i) for i in ordered]
     blocks = [_section(title)] + _pack(lines, max_blocks=MESSAGE_BLOCKS - 1, noun="alert")
-    return {"text": f"{len(ordered)} low-priority alerts for {_who(csm)}", "blocks": blocks}
+    return {"text": f"{len(ordered)} low-priority alerts for {who(csm)}", "blocks": blocks}
 
 
 def _summary_line(item: dict[str, Any]) -> str:
     account, action = item.get("account") or {}, item.get("action") or {}
     types = set(action.get("signal_types") or ())
     signals = item.get("signals") or [s for s in account.get("signals") or () if s.get("type") in types]
-    quote_ = f" · “{_customer(signals[0].get('evidence'), 100)}”" if signals else ""
-    name = _customer(account.get("name") or action.get("account_id"), 100)
-    return f"• *{name}* · {escape(action.get('kind') or '?')} · {_money(action.get('impact_mrr'))} at stake{quote_}"
+    quote_ = f" · “{customer(signals[0].get('evidence'), 100)}”" if signals else ""
+    name = customer(account.get("name") or action.get("account_id"), 100)
+    return f"• *{name}* · {escape(action.get('kind') or '?')} · {money(action.get('impact_mrr'))} at stake{quote_}"
 
 
 # -- weekly digest ------------------------------------------------------------------
@@ -335,10 +263,10 @@ def digest(report: dict[str, Any], *, changes: dict[str, Any] | None = None,
     blocks += _groups("MRR by CSM", p.get("by_csm") or {}) + _groups("MRR by segment", p.get("by_segment") or {})
     blocks += _top(report, "risk") + _top(report, "expansion")
     blocks += _changes(changes, names) + _overdue(overdue, names)
-    if link := _link(page_url, "Open the full digest"):
-        blocks.append(_context(link))
-    text = (f"Weekly digest: projected NRR {_pct(p.get('projected_nrr'))}{_range(p, 'nrr')}, "
-            f"{_money(_portfolio_at_risk(p))} MRR at risk")
+    if full := link(page_url, "Open the full digest"):
+        blocks.append(_context(full))
+    text = (f"Weekly digest: projected NRR {pct(p.get('projected_nrr'))}{_range(p, 'nrr')}, "
+            f"{money(mrr_at_risk(p))} MRR at risk")
     return {"text": text, "blocks": _capped(blocks, MESSAGE_BLOCKS)}
 
 
@@ -347,22 +275,18 @@ def _range(figures: dict[str, Any], name: str) -> str:
     return f" (80% range {low_high[0]}–{low_high[1]}%)" if low_high else ""
 
 
-def _portfolio_at_risk(figures: dict[str, Any]) -> float:
-    return float(figures.get("projected_churn_mrr") or 0) + float(figures.get("projected_contraction_mrr") or 0)
-
-
 def _headline(p: dict[str, Any], changes: dict[str, Any]) -> str:
     delta = changes.get("projected_nrr_delta", changes.get("nrr_delta"))
     moved = ""
     if isinstance(delta, (int, float)):
         moved = f" · {'▲' if delta >= 0 else '▼'} {abs(delta):.1f} pts since last week"
-    lines = [f"*Projected NRR* {_pct(p.get('projected_nrr'))}{_range(p, 'nrr')} · "
-             f"*GRR* {_pct(p.get('projected_grr'))}{_range(p, 'grr')}{moved}"]
+    lines = [f"*Projected NRR* {pct(p.get('projected_nrr'))}{_range(p, 'nrr')} · "
+             f"*GRR* {pct(p.get('projected_grr'))}{_range(p, 'grr')}{moved}"]
     if trailing := p.get("trailing_12m"):
-        lines.append(f"*Trailing 12 months* NRR {_pct(trailing.get('nrr'))} · GRR {_pct(trailing.get('grr'))}")
-    lines.append(f"*MRR at risk* {_money(_portfolio_at_risk(p))} (churn {_money(p.get('projected_churn_mrr'))}, "
-                 f"contraction {_money(p.get('projected_contraction_mrr'))}) · "
-                 f"*Expansion* {_money(p.get('projected_expansion_mrr'))}")
+        lines.append(f"*Trailing 12 months* NRR {pct(trailing.get('nrr'))} · GRR {pct(trailing.get('grr'))}")
+    lines.append(f"*MRR at risk* {money(mrr_at_risk(p))} (churn {money(p.get('projected_churn_mrr'))}, "
+                 f"contraction {money(p.get('projected_contraction_mrr'))}) · "
+                 f"*Expansion* {money(p.get('projected_expansion_mrr'))}")
     return "\n".join(lines)
 
 
@@ -370,10 +294,10 @@ def _groups(title: str, groups: dict[str, dict[str, Any]]) -> list[dict[str, Any
     """A compact table: one field per CSM or segment, most MRR at risk first."""
     if not groups:
         return []
-    ordered = sorted(groups.items(), key=lambda kv: (-_portfolio_at_risk(kv[1]), kv[0]))
-    cells = [f"*{_customer(name, 100)}*\nAt risk {_money(_portfolio_at_risk(g))} · "
-             f"expansion {_money(g.get('projected_expansion_mrr'))}\n"
-             f"NRR {_pct(g.get('projected_nrr'))}{_range(g, 'nrr')}" for name, g in ordered[:MAX_GROUPS]]
+    ordered = sorted(groups.items(), key=lambda kv: (-mrr_at_risk(kv[1]), kv[0]))
+    cells = [f"*{customer(name, 100)}*\nAt risk {money(mrr_at_risk(g))} · "
+             f"expansion {money(g.get('projected_expansion_mrr'))}\n"
+             f"NRR {pct(g.get('projected_nrr'))}{_range(g, 'nrr')}" for name, g in ordered[:MAX_GROUPS]]
     blocks = [_divider(), _section(f"*{title}*")]
     blocks += [_fields(cells[i:i + FIELDS_PER_SECTION]) for i in range(0, len(cells), FIELDS_PER_SECTION)]
     if len(ordered) > MAX_GROUPS:
@@ -393,11 +317,11 @@ def _top(report: dict[str, Any], side: str) -> list[dict[str, Any]]:
 
 
 def _top_text(account: dict[str, Any], amount: float, sides: tuple[str, ...]) -> str:
-    lines = [f"*{_customer(account.get('name'), 150)}* — {_money(amount)} of {_money(account.get('mrr'))} MRR · "
-             f"renewal {_long_day(account.get('renewal_date'))} · CSM {_who(account.get('csm'))}"]
+    lines = [f"*{customer(account.get('name'), 150)}* — {money(amount)} of {money(account.get('mrr'))} MRR · "
+             f"renewal {long_day(account.get('renewal_date'))} · CSM {who(account.get('csm'))}"]
     for s in _strongest(account.get("signals") or (), sides)[:2]:
-        quoted = f"> {_type_title(s.get('type'))}: “{_customer(s.get('evidence'), 300)}”"
-        lines.append(f"{quoted} {_link(s.get('url'), 'source')}".rstrip())
+        quoted = f"> {type_title(s.get('type'))}: “{customer(s.get('evidence'), 300)}”"
+        lines.append(f"{quoted} {link(s.get('url'), 'source')}".rstrip())
     return "\n".join(lines)
 
 
@@ -406,11 +330,11 @@ def _changes(changes: dict[str, Any], names: dict[str, str]) -> list[dict[str, A
     for key, label in (("new_risks", "New risks"), ("resolved", "Resolved")):
         ids = list(changes.get(key) or ())
         if ids:
-            shown = ", ".join(_customer(names.get(i, i), 80) for i in ids[:10])
+            shown = ", ".join(customer(names.get(i, i), 80) for i in ids[:10])
             lines.append(f"*{label}* ({len(ids)}): {shown}{' …' if len(ids) > 10 else ''}")
     closed = list(changes.get("tasks_closed") or ())
     if closed:
-        shown = ", ".join(_customer(t.get("title"), 80) for t in closed[:5])
+        shown = ", ".join(customer(t.get("title"), 80) for t in closed[:5])
         lines.append(f"*Tasks closed* ({len(closed)}): {shown}{' …' if len(closed) > 5 else ''}")
     return [_divider(), _section("*Since last week*\n" + "\n".join(lines))] if lines else []
 
@@ -424,44 +348,44 @@ def _overdue(tasks: Sequence[dict[str, Any]], names: dict[str, str]) -> list[dic
 
 
 def _overdue_line(task: dict[str, Any], names: dict[str, str]) -> str:
-    account = _customer(names.get(task.get("account_id"), task.get("account_id")), 80)
-    title = _customer(task.get("title"), 200)
-    return f"• {title} — {account} · {_who(task.get('owner'))} · due {_day(task.get('due'))}"
+    account = customer(names.get(task.get("account_id"), task.get("account_id")), 80)
+    title = customer(task.get("title"), 200)
+    return f"• {title} — {account} · {who(task.get('owner'))} · due {day(task.get('due'))}"
 
 
 # -- replies in threads -------------------------------------------------------------
 
 _CONFIRMATIONS = {
-    "assign": lambda t: f"assigned to {_who(t.get('owner'))}",
-    "claim": lambda t: f"assigned to {_who(t.get('owner'))}",
-    "due": lambda t: f"due {_day(t.get('due'))}",
+    "assign": lambda t: f"assigned to {who(t.get('owner'))}",
+    "claim": lambda t: f"assigned to {who(t.get('owner'))}",
+    "due": lambda t: f"due {day(t.get('due'))}",
     "done": lambda t: "marked done",
     "reopen": lambda t: "reopened",
-    "snooze": lambda t: f"snoozed until {_day(t.get('snoozed_until'))}",
+    "snooze": lambda t: f"snoozed until {day(t.get('snoozed_until'))}",
     "not_signal": lambda t: "marked as not a signal (this trains the classifier)",
-    "wrong": lambda t: f"re-labelled as {_type_title(t.get('signal_type'))} (this trains the classifier)",
+    "wrong": lambda t: f"re-labelled as {type_title(t.get('signal_type'))} (this trains the classifier)",
 }
 
 
 def task_confirmation(task: dict[str, Any], applied: Sequence[str]) -> dict[str, Any]:
     """A thread reply saying what changed: "Assigned to <@U1>, due Fri 27 Nov."
 
-    `applied` holds command kinds (`replies.Assign.kind` ...); the phrases read the
-    task after the change: `{"title", "owner", "due", "snoozed_until", "signal_type"}`.
+    `applied` holds the kinds of the commands that changed something
+    (`replies.Assign.kind` ..., never help or unknown); the phrases read the task
+    after the change: `{"title", "owner", "due", "snoozed_until", "signal_type"}`.
     """
-    phrases = list(dict.fromkeys(_CONFIRMATIONS[k](task) if k in _CONFIRMATIONS else escape(k)
-                                 for k in applied if k != "help"))
+    phrases = list(dict.fromkeys(_CONFIRMATIONS[k](task) for k in applied))
     sentence = ", ".join(phrases) if phrases else "nothing changed"
     sentence = sentence[0].upper() + sentence[1:] + "."
     blocks = [_section(sentence)]
     if task.get("title"):
-        blocks.append(_context(_customer(task["title"], 300)))
+        blocks.append(_context(customer(task["title"], 300)))
     return {"text": fit(sentence, SECTION_CHARS), "blocks": blocks}
 
 
 def help_reply(problems: Sequence[str] = ()) -> dict[str, Any]:
     """The answer to a reply that was not (fully) understood: what went wrong, then the help."""
-    lines = [f"• {_customer(p, 300)}" for p in problems[:5]]
+    lines = [f"• {customer(p, 300)}" for p in problems[:5]]
     blocks = ([_section("\n".join(lines))] if lines else []) + [_section(HELP_TEXT)]
     return {"text": "Here is what I understand.", "blocks": blocks}
 
@@ -474,8 +398,8 @@ def home(user_id: str, tasks: Sequence[dict[str, Any]], accounts: Sequence[dict[
 
     Tasks are `{"title", "account_id", "account_name"?, "due"?}`; accounts are report accounts.
     """
-    ordered = sorted(tasks, key=lambda t: (_as_date(t.get("due")) is None, _as_date(t.get("due")) or today))
-    blocks = [_header("Groundswell"), _section(f"*Your open tasks, {_who(user_id)}* ({len(ordered)})")]
+    ordered = sorted(tasks, key=lambda t: (as_date(t.get("due")) is None, as_date(t.get("due")) or today))
+    blocks = [_header("Groundswell"), _section(f"*Your open tasks, {who(user_id)}* ({len(ordered)})")]
     blocks += [_section(_task_line(t, today)) for t in ordered[:HOME_ITEMS]] or [_context("No open tasks.")]
     if len(ordered) > HOME_ITEMS:
         blocks.append(_context(_more(len(ordered) - HOME_ITEMS, "task")))
@@ -489,7 +413,7 @@ def home(user_id: str, tasks: Sequence[dict[str, Any]], accounts: Sequence[dict[
 
 def task_list(user_id: str, tasks: Sequence[dict[str, Any]], *, today: date) -> dict[str, Any]:
     """`/groundswell tasks`: someone's open tasks, one line each, overdue marked."""
-    title = f"*Open tasks of {_who(user_id)}* ({len(tasks)})"
+    title = f"*Open tasks of {who(user_id)}* ({len(tasks)})"
     lines = [f"• {_task_line(t, today)}" for t in tasks[:HOME_ITEMS]]
     if len(tasks) > HOME_ITEMS:
         lines.append(_more(len(tasks) - HOME_ITEMS, "task"))
@@ -508,34 +432,34 @@ def account_choices(query: str, names: Sequence[tuple[str, str]], *, shown: int 
 
 
 def _task_line(task: dict[str, Any], today: date) -> str:
-    due = _as_date(task.get("due"))
-    when = "no due date" if due is None else f"due {_day(due)}"
+    due = as_date(task.get("due"))
+    when = "no due date" if due is None else f"due {day(due)}"
     if due is not None and due < today:
-        when = f":warning: *overdue* since {_day(due)}"
+        when = f":warning: *overdue* since {day(due)}"
     account = task.get("account_name") or task.get("account_id") or ""
-    return f"*{_customer(task.get('title'), 300)}*\n{_customer(account, 100)} · {when}"
+    return f"*{customer(task.get('title'), 300)}*\n{customer(account, 100)} · {when}"
 
 
 def _account_line(account: dict[str, Any]) -> str:
-    line = (f"*{_customer(account.get('name'), 150)}* — {_money(_at_stake(account))} at stake of "
-            f"{_money(account.get('mrr'))} MRR · renewal {_long_day(account.get('renewal_date'))}")
+    line = (f"*{customer(account.get('name'), 150)}* — {money(_at_stake(account))} at stake of "
+            f"{money(account.get('mrr'))} MRR · renewal {long_day(account.get('renewal_date'))}")
     if risks := _strongest(account.get("signals") or (), ("churn", "contraction")):
-        line += f"\n{_type_title(risks[0].get('type'))}: “{_customer(risks[0].get('evidence'), 200)}”"
+        line += f"\n{type_title(risks[0].get('type'))}: “{customer(risks[0].get('evidence'), 200)}”"
     return line
 
 
 def account_card(account: dict[str, Any]) -> dict[str, Any]:
     """`/groundswell account <name>`: an ephemeral card with the figures and the strongest signals."""
-    segment, plan = (_customer(account.get(k) or "—", 60) for k in ("segment", "plan"))
-    cells = [f"*MRR*\n{_money(account.get('mrr'))}", f"*Renewal*\n{_long_day(account.get('renewal_date'))}",
-             f"*At risk*\n{_money(_at_stake(account))}", f"*Expansion*\n{_money(_upside(account))}",
-             f"*Risk score*\n{_number(account.get('risk_score'), '.2f')}",
-             f"*Expansion score*\n{_number(account.get('expansion_score'), '.2f')}",
-             f"*CSM*\n{_who(account.get('csm'))}", f"*Segment · plan*\n{segment} · {plan}"]
+    segment, plan = (customer(account.get(k) or "—", 60) for k in ("segment", "plan"))
+    cells = [f"*MRR*\n{money(account.get('mrr'))}", f"*Renewal*\n{long_day(account.get('renewal_date'))}",
+             f"*At risk*\n{money(_at_stake(account))}", f"*Expansion*\n{money(_upside(account))}",
+             f"*Risk score*\n{number(account.get('risk_score'), '.2f')}",
+             f"*Expansion score*\n{number(account.get('expansion_score'), '.2f')}",
+             f"*CSM*\n{who(account.get('csm'))}", f"*Segment · plan*\n{segment} · {plan}"]
     signals = _strongest(account.get("signals") or ())
     blocks = [_header(account.get("name") or account.get("account_id")), _fields(cells)]
     blocks += [_section(_signal_text(s)) for s in signals[:ALERT_SIGNALS]] or [_context("No signals yet.")]
     if len(signals) > ALERT_SIGNALS:
         blocks.append(_context(_more(len(signals) - ALERT_SIGNALS, "signal")))
-    return {"response_type": "ephemeral", "text": f"{_customer(account.get('name'), 200)}: "
-            f"{_money(_at_stake(account))} MRR at risk", "blocks": blocks}
+    return {"response_type": "ephemeral", "text": f"{customer(account.get('name'), 200)}: "
+            f"{money(_at_stake(account))} MRR at risk", "blocks": blocks}

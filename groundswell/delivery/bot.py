@@ -23,7 +23,6 @@ Decisions:
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Iterable, Sequence
@@ -36,8 +35,9 @@ from sqlmodel import Session
 
 from groundswell import snapshots, store
 from groundswell.delivery import alerts, blocks, replies
-from groundswell.delivery.replies import (Assign, Claim, Command, Done, Due, Help, NotSignal, Reopen, Snooze,
-                                          Unknown, Wrong)
+from groundswell.delivery.mrkdwn import escape
+from groundswell.delivery.replies import (SLACK_USER, Assign, Claim, Command, Done, Due, Help, NotSignal, Reopen,
+                                          Snooze, Unknown, Wrong)
 from groundswell.settings import Config
 from groundswell.tables import AlertRow, TaskRow
 from signals.catalog import BY_ID, MESSAGE_TYPES
@@ -45,7 +45,6 @@ from signals.portfolio import Account
 
 log = logging.getLogger(__name__)
 
-SLACK_USER = re.compile(r"^[UW][A-Z0-9]{1,20}$")
 # A reply also sent to the channel is still a person's reply; other subtypes are edits, joins and bots.
 HUMAN_SUBTYPES = (None, "thread_broadcast")
 MAX_CHOICES = 10
@@ -209,9 +208,8 @@ def build_app(*, engine: Engine, client: WebClient, signing_secret: str, config:
     app = App(client=client, signing_secret=signing_secret, token_verification_enabled=False,
               process_before_response=True, logger=_bolt_logger())
     bot = _Listeners(engine, config, clock)
-    for action_id, change in (("gs_claim", bot.claim), ("gs_snooze", bot.snooze), ("gs_not_signal", bot.not_signal),
-                              ("gs_wrong_type", bot.wrong_type), ("gs_open_account", bot.open_account)):
-        app.action(action_id)(bot.button(change))
+    for action_id in blocks.ACTION_IDS:  # each button's change is the method named for it: gs_claim -> claim
+        app.action(action_id)(bot.button(getattr(bot, action_id.removeprefix("gs_"))))
     app.event("message")(bot.on_message)
     app.event("app_mention")(_ignore)
     app.command("/groundswell")(bot.on_command)
@@ -260,7 +258,7 @@ class _Listeners:
         return alerts.service_day(self.config, self.now())
 
     def report(self, session: Session, **which: Any) -> dict[str, Any]:
-        """Today's report (`account_id=` or `top=` narrow it), from the snapshot."""
+        """Today's report (`account_id=`, `top=` or `account_ids=` narrow it), from the snapshot."""
         snapshot = snapshots.current(session, as_of=self.today(), config=self.config, now=self.now())
         return snapshots.as_report(session, snapshot, limit=self.config.actions.limit, **which)
 
@@ -359,14 +357,14 @@ class _Listeners:
                 return blocks.account_choices(query, [(a.account_id, a.name) for a in found], shown=MAX_CHOICES)
             entries = self.report(session, account_id=found[0].account_id)["accounts"]
         if not entries:
-            return {"text": f"{blocks.escape(found[0].name)} is not in today's report."}
+            return {"text": f"{escape(found[0].name)} is not in today's report."}
         return blocks.account_card(entries[0])
 
     def tasks_answer(self, client: WebClient, who: str) -> dict[str, Any]:
         people = [who] if SLACK_USER.match(who) else _find_people(client, who)
         if len(people) != 1:
             said = "Several people are called" if people else "I can't find"
-            return {"text": f"{said} “@{blocks.escape(who)}”: mention them, as in `/groundswell tasks @jane`."}
+            return {"text": f"{said} “@{escape(who)}”: mention them, as in `/groundswell tasks @jane`."}
         with Session(self.engine) as session:
             items = _task_items(session, _open_tasks(session, people[0], _email(client, people[0])))
         return blocks.task_list(people[0], items, today=self.today())
@@ -380,9 +378,10 @@ class _Listeners:
         email = _email(client, user)
         with Session(self.engine) as session:
             tasks = _task_items(session, _open_tasks(session, user, email))
-            accounts = self.report(session)["accounts"] if email else []
-        mine = [a for a in accounts if str(a.get("csm") or "").casefold() == str(email).casefold()]
-        _call(client.views_publish, user_id=user, view=blocks.home(user, tasks, mine, today=self.today()))
+            csms = store.account_field(session, field="csm") if email else {}  # my accounts, not the whole report
+            mine = [i for i, csm in csms.items() if str(csm or "").casefold() == str(email).casefold()]
+            accounts = self.report(session, account_ids=mine)["accounts"] if email else []
+        _call(client.views_publish, user_id=user, view=blocks.home(user, tasks, accounts, today=self.today()))
 
 
 # -- Slack helpers -------------------------------------------------------------------

@@ -114,8 +114,14 @@ def _range(low_high: Sequence[float] | None) -> str:
     return f"{low_high[0]:.1f}–{low_high[1]:.1f}%" if low_high else "—"
 
 
-def _at_risk(figures: Mapping[str, Any]) -> float:
-    return figures["projected_churn_mrr"] + figures["projected_contraction_mrr"]
+def mrr_at_risk(figures: Mapping[str, Any], *, prefix: str = "projected_") -> float:
+    """MRR at risk, expected churn plus contraction: the one definition both digests and `weekly` use.
+
+    Portfolio and group figures name them `projected_churn_mrr` and
+    `projected_contraction_mrr`; an account's `projected` says `churn_mrr`
+    (`prefix=""`).  A missing figure counts as none.
+    """
+    return float(figures.get(f"{prefix}churn_mrr") or 0) + float(figures.get(f"{prefix}contraction_mrr") or 0)
 
 
 # Cards ----------------------------------------------------------------------
@@ -129,7 +135,7 @@ def _cards(p: Mapping[str, Any], changes: Mapping[str, Any] | None) -> str:
          f"GRR {_pct(trailing.get('grr'))} · logos {_pct(trailing.get('logo_retention'))}", ""),
         ("Projected NRR", _pct(p["projected_nrr"]), f"80% range {_range(p.get('projected_nrr_range'))}",
          _delta(changes.get("projected_nrr_delta", changes.get("nrr_delta")), points=True, good_when_up=True)),
-        ("MRR at risk", _money(_at_risk(p)), f"{_at_risk(p) / start:.1%} of MRR",
+        ("MRR at risk", _money(mrr_at_risk(p)), f"{mrr_at_risk(p) / start:.1%} of MRR",
          _delta(changes.get("mrr_at_risk_delta"), points=False, good_when_up=False)),
         ("Expansion pipeline", _money(p["projected_expansion_mrr"]),
          f"{p['projected_expansion_mrr'] / start:.1%} of MRR", ""),
@@ -294,7 +300,7 @@ def _groups(p: Mapping[str, Any], *, key: str, label: str) -> str:
     groups = p.get(key) or {}
     if not groups:
         return _none(f"no account has a {label.lower()} yet.")
-    ordered = sorted(groups.items(), key=lambda item: (-_at_risk(item[1]), item[0]))
+    ordered = sorted(groups.items(), key=lambda item: (-mrr_at_risk(item[1]), item[0]))
     rows = [_group_row(name, g, cls="") for name, g in ordered] + [_group_row("Portfolio", p, cls="total")]
     return _table([label, ">Accounts", ">MRR", ">Projected NRR", "80% range", ">MRR at risk", ">Expansion"], rows)
 
@@ -306,7 +312,7 @@ def _group_row(name: str, g: Mapping[str, Any], *, cls: str) -> str:
             f"<td class=num>{_money(g['start_mrr'])}</td>"
             f"<td class=num><span class='pill {tone}'>{_pct(nrr)}</span></td>"
             f"<td>{_range_bar(g.get('projected_nrr_range'), nrr)} <span class='muted small'>"
-            f"{_range(g.get('projected_nrr_range'))}</span></td><td class=num>{_money(_at_risk(g))}</td>"
+            f"{_range(g.get('projected_nrr_range'))}</span></td><td class=num>{_money(mrr_at_risk(g))}</td>"
             f"<td class=num>{_money(g['projected_expansion_mrr'])}</td></tr>")
 
 
@@ -410,7 +416,7 @@ def _changed(entry: Mapping[str, Any], accounts: Mapping[str, Any], *, at_stake:
     known = accounts.get(entry.get("account_id"))
     stake = entry.get("mrr_at_stake")
     if stake is None and known:
-        stake = known["projected"]["churn_mrr"] + known["projected"]["contraction_mrr"]
+        stake = mrr_at_risk(known["projected"], prefix="")
     money = f" — <span class=bad>{_money(stake)} at stake</span>" if at_stake and stake is not None else ""
     return (f"<li><b>{_esc(_account_name(entry, accounts))}</b> "
             f"<span class=muted>{_esc(entry.get('account_id'))}</span>{money}</li>")

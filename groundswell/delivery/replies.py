@@ -49,6 +49,10 @@ MAX_SNOOZE_DAYS = 180
 MAX_ARG_CHARS = 100
 SNOOZE_DEFAULT_DAYS = 7
 
+_USER_ID = r"[UW][A-Z0-9]{1,20}"
+# A whole string that is a Slack user id ("U0123ABC"), not a typed name: the bot and blocks test with it.
+SLACK_USER = re.compile(rf"^{_USER_ID}$")
+
 
 # -- commands -----------------------------------------------------------------
 
@@ -175,7 +179,7 @@ def _clip(text: str, limit: int = 80) -> str:
 
 _END = r"(?![\w'@/-])"
 _IT = r"(?:\s+(?:it|this))?"
-_MENTION = r"(?:<@(?P<uid>[UW][A-Z0-9]{1,20})(?:\|[^>\n]{0,80})?>|@(?P<name>\w[\w.-]{0,79}))"
+_MENTION = rf"(?:<@(?P<uid>{_USER_ID})(?:\|[^>\n]{{0,80}})?>|@(?P<name>\w[\w.-]{{0,79}}))"
 _WEEKDAY = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|nesday|rsday|urday)?\.?"
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _ORDINAL = r"\d{1,2}(?:st|nd|rd|th)?"
@@ -212,6 +216,9 @@ def _type_names() -> dict[str, str]:
         names[_type_key(type_id)] = type_id
         names[_type_key(BY_ID[type_id].title)] = type_id
     return names
+
+
+_TYPE_NAMES = _type_names()  # built once: the catalog is fixed for the life of the process
 
 
 def _type_pattern() -> str:
@@ -263,13 +270,13 @@ def _snooze(fragment: str, until: date | None, today: date) -> Command:
 
 
 def _wrong(m: re.Match[str], today: date) -> Command:
-    return Wrong(_type_names()[_type_key(m["type"])])
+    return Wrong(_TYPE_NAMES[_type_key(m["type"])])
 
 
 def _wrong_fuzzy(m: re.Match[str], today: date) -> Command | None:
     """A near miss of a type name ("budget presure"), or None to let a shorter reading try."""
-    close = difflib.get_close_matches(_type_key(m["raw"]), list(_type_names()), n=1, cutoff=0.8)
-    return Wrong(_type_names()[close[0]]) if close else None
+    close = difflib.get_close_matches(_type_key(m["raw"]), list(_TYPE_NAMES), n=1, cutoff=0.8)
+    return Wrong(_TYPE_NAMES[close[0]]) if close else None
 
 
 def _wrong_unknown(m: re.Match[str], today: date) -> Command:
