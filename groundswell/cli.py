@@ -290,8 +290,10 @@ def digest(ctx: Context, out_path: Path, as_of: str | None, post: bool) -> None:
     from groundswell import pipeline
     from groundswell.report import end_of_day
     client = build_slack_client(ctx.settings) if post else None
-    written = pipeline.publish_digest(ctx.engine(), config=ctx.config, path=out_path, client=client,
-                                      now=end_of_day(parse_date(as_of)), tz=ctx.config.serve.timezone)
+    day = parse_date(as_of) if as_of else None  # None: today in the service's timezone
+    now = end_of_day(day) if day else datetime.now(timezone.utc)
+    written = pipeline.publish_digest(ctx.engine(), config=ctx.config, path=out_path, client=client, now=now,
+                                      as_of=day)
     ctx.out.print(f"Wrote the digest to {written}" + (f" and posted it to {ctx.config.digest.channel}" if post else ""))
 
 

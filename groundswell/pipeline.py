@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
@@ -281,22 +281,21 @@ def refresh(engine: Engine, *, watch: Sequence[Path], classifier: Classifier, ag
 
 
 def publish_digest(engine: Engine, *, config: "Config", path: Path, now: datetime,
-                   client: "WebClient | None" = None, tz: str = "UTC") -> Path:
-    """The weekly job: write the digest page for the portfolio as of today; with a client, post it to Slack too."""
-    from zoneinfo import ZoneInfo
-
+                   client: "WebClient | None" = None, as_of: date | None = None) -> Path:
+    """The weekly job: write the digest page for the portfolio as of `as_of` (default: today in the
+    service's timezone); with a client, post it to Slack too."""
     from groundswell import weekly
-    from groundswell.delivery import blocks
+    from groundswell.delivery import alerts, blocks
     from groundswell.delivery.digest import render_html
+    if client is not None and not config.digest.channel:
+        from groundswell.settings import ConfigError
+        raise ConfigError("set [digest] channel in the config to post the digest to Slack")
     with Session(engine) as session:
-        digest = weekly.build(session, as_of=now.astimezone(ZoneInfo(tz)).date(), config=config, now=now)
+        digest = weekly.build(session, as_of=as_of or alerts.service_day(config, now), config=config, now=now)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_html(digest.report, trend=digest.trend, overdue=digest.overdue, changes=digest.changes),
                     encoding="utf-8")
     if client is not None:
-        if not config.digest.channel:
-            from groundswell.settings import ConfigError
-            raise ConfigError("set [digest] channel in the config to post the digest to Slack")
         message = blocks.digest(digest.report, changes=digest.changes, overdue=digest.overdue)
         client.chat_postMessage(channel=config.digest.channel, text=message["text"], blocks=message["blocks"],
                                 unfurl_links=False)

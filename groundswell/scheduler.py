@@ -143,7 +143,7 @@ class Jobs:
     def weekly_digest(self) -> None:
         post = self.slack if self.slack is not None and self.config.digest.channel else None
         path = pipeline.publish_digest(self.engine, config=self.config, path=self.config.serve.digest_path,
-                                       now=self.clock(), client=post, tz=self.config.serve.timezone)
+                                       now=self.clock(), client=post)
         log.info("weekly digest written to %s%s", path, " and posted" if post else "")
 
     def _alert(self, now: datetime) -> None:

@@ -4,6 +4,7 @@ what changed since the week before.  Read from the store; rendered by `delivery.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
@@ -46,7 +47,7 @@ def trend(history: dict[str, dict[str, float]], as_of: date, months: int = 12) -
     for end in nrr.month_range(max(first + 1, last - (months - 1)), last):
         r = nrr.trailing_twelve_months(history, end, first=first)
         if r.nrr is not None:
-            points.append({"month": str(end), "nrr": round(r.nrr, 1), "grr": round(r.grr, 1) if r.grr else None})
+            points.append({"month": str(end), "nrr": round(r.nrr, 1), "grr": round(r.grr, 1) if r.grr is not None else None})
     return points
 
 
@@ -65,7 +66,7 @@ def changes(session: Session, report: dict[str, Any], *, as_of: date, config: Co
     """
     before = snapshots.as_report(session, snapshots.current(session, as_of=as_of, config=config, now=now),
                                  limit=config.actions.limit, top=0)
-    risky_now, risky_before = _at_risk(report), _at_risk(before)
+    risky_now, risky_before = _at_risk(session, report["as_of"]), _at_risk(session, before["as_of"])
     since = datetime.combine(as_of, time.max, tzinfo=timezone.utc)
     closed = store.load_tasks(session, statuses=("done",), closed_since=since)
     now_nrr, before_nrr = report["portfolio"]["projected_nrr"], before["portfolio"]["projected_nrr"]
@@ -77,5 +78,9 @@ def changes(session: Session, report: dict[str, Any], *, as_of: date, config: Co
                              for t in closed]}
 
 
-def _at_risk(report: dict[str, Any]) -> set[str]:
-    return {x["account_id"] for x in report["actions"] if x["kind"] in RISK_KINDS}
+def _at_risk(session: Session, as_of: str) -> set[str]:
+    """Accounts with a risk action in the day's snapshot: each account's own actions, not the report's
+    top few, or an account that only slips out of the top would read as resolved."""
+    rows = store.snapshot_accounts(session, as_of=date.fromisoformat(as_of))
+    return {account_id for _, account_id, _, actions, _ in rows
+            if any(a["kind"] in RISK_KINDS for a in json.loads(actions))}

@@ -202,3 +202,11 @@ def test_eval_input_errors_are_one_line(tmp_path: Path, content: str | None, fra
     if content is not None:
         (tmp_path / "bad.jsonl").write_text(content)
     assert_one_line_error(run("eval", "--input", "bad.jsonl", cwd=tmp_path), fragment)
+
+
+def test_digest_as_of_is_that_day_in_a_timezone_east_of_utc(tmp_path: Path) -> None:
+    # The end of 31 October in UTC is already 1 November in Berlin: --as-of names the day, not an instant.
+    result = run("digest", "--as-of", "2026-10-31", "--out", "d.html", cwd=tmp_path,
+                 env={"GROUNDSWELL__SERVE__TIMEZONE": "Europe/Berlin"})
+    assert result.returncode == 0, result.stderr
+    assert "Portfolio as of 2026-10-31" in (tmp_path / "d.html").read_text()

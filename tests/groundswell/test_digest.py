@@ -173,3 +173,11 @@ def test_an_empty_portfolio_still_renders() -> None:
     assert "None: no account has expected churn or contraction." in page
     assert "None: no new risks and no risk resolved since last week." in page
     assert svg(page, "NRR trend").count("<polyline") == 2 and "Projected" not in svg(page, "NRR trend")
+
+
+def test_the_trend_keeps_a_real_zero_grr() -> None:
+    from datetime import date
+
+    from groundswell import weekly
+    everyone_left = {"A": {f"2025-{m:02d}": 100.0 for m in range(1, 13)} | {"2026-01": 0.0}}
+    assert weekly.trend(everyone_left, date(2026, 1, 31))[-1] == {"month": "2026-01", "nrr": 0.0, "grr": 0.0}

@@ -178,6 +178,28 @@ def test_replies_in_the_thread_assign_date_and_close_the_task_and_the_digest_cou
     assert "1 task closed" in page.read_text()
 
 
+def test_the_digest_lists_every_new_risk_not_only_the_top_actions(engine, slack) -> None:
+    slack.add_user("UKIM", "kim", "Kim Roe", "kim@bolt.example", team="T0BOLT")
+    slack.add_channel("C0BOLT", "ext-bolt", is_ext_shared=True, members=["UJANE", "UKIM"])
+    slack.add_message("C0BOLT", slack_ts(NOW - timedelta(days=1)), "UKIM",
+                      "We won't be renewing next year; the board has told us to cancel at the end of the term.")
+    with Session(engine) as session:
+        store.upsert_accounts(session, accounts=[Account(
+            account_id="ACC-2", name="Bolt Logistics", mrr=9000.0, slack_channels=("ext-bolt",),
+            csm="jane@vendor.example", segment="Mid-market", renewal_date=date(2027, 2, 1))])
+        session.commit()
+    sync(engine, slack)
+    config = load_config()
+    config = config.model_copy(update={"actions": config.actions.model_copy(update={"limit": 1})})
+    classifier = build_classifier("local", Settings())
+    agents, multithread = build_agents(classifier, config)
+    pipeline.analyze(engine, classifier=classifier, agents=agents, multithread=multithread, as_of=NOW, now=NOW)
+    with Session(engine) as session:
+        digest = weekly.build(session, as_of=NOW.date(), config=config, now=NOW)
+    assert len(digest.report["actions"]) == 1  # the report shows one action; the digest still sees both risks
+    assert digest.changes["new_risks"] == ["ACC-1", "ACC-2"]
+
+
 def test_a_bad_signature_is_refused_and_changes_nothing(engine, slack) -> None:
     from groundswell.delivery.bot import build_app
 
