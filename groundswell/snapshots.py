@@ -3,7 +3,7 @@
 Scoring thousands of accounts from their signals takes seconds, and `report`,
 alerts and the digest ask the same question many times between changes. A
 snapshot is keyed by its date and a hash of everything the report is computed
-from: the store's data revision (bumped in the same transaction as every write
+from: the data revision (`revision`: moved by every write
 that can change a report), the whole config, and the source of the modules
 that do the scoring. When any of them differs the report is rebuilt, so a
 snapshot is never stale; `analyze` builds one so the next `report` is instant.
@@ -27,7 +27,7 @@ from typing import Any, Collection
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from groundswell import store
+from groundswell import revision, store
 from groundswell.settings import Config
 
 # The modules whose code decides what a report says: editing one invalidates every snapshot.
@@ -45,7 +45,7 @@ class Snapshot:
 def inputs(session: Session, config: Config) -> str:
     """The hash a snapshot is valid for."""
     digest = hashlib.sha256()
-    digest.update(str(store.revision(session)).encode())
+    digest.update(str(revision.revision(session)).encode())
     digest.update(config.model_dump_json().encode())
     digest.update(_scorer_code())
     return digest.hexdigest()

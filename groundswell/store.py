@@ -22,8 +22,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
 from connectors.base import Message, to_utc
+from groundswell.revision import bump as bump_revision
 from groundswell.tables import (AccountRow, AlertRow, ContactRow, FeedbackRow, MessageRow, ReportAccountRow,
-                                ReportSnapshotRow, RevenueRow, RevisionRow, SignalRow, SyncStateRow, TaskRow)
+                                ReportSnapshotRow, RevenueRow, SignalRow, SyncStateRow, TaskRow)
 from signals.portfolio import Account, Contact, Signal
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -106,21 +107,8 @@ def _affected(session: Session, stmt: Any, rows: Sequence[dict[str, Any]]) -> in
     """
     written = len(session.connection().execute(stmt, list(rows)).all())
     if written:
-        _bump_revision(session)
+        bump_revision(session)
     return written
-
-
-def _bump_revision(session: Session) -> None:
-    """Count a write that can change a report, in the writer's own transaction."""
-    t = RevisionRow.__table__
-    stmt = dialect_insert(session, t).values(name="data", value=1)
-    session.connection().execute(stmt.on_conflict_do_update(index_elements=["name"], set_={"value": t.c.value + 1}))
-
-
-def revision(session: Session) -> int:
-    """How many report-changing writes the database has seen: a report snapshot is good while this stands."""
-    t = RevisionRow.__table__.c
-    return session.connection().execute(select(t.value).where(t.name == "data")).scalar() or 0
 
 
 def _upsert(session: Session, model: type, rows: list[dict[str, Any]], keys: list[str]) -> int:
@@ -299,7 +287,7 @@ def _signal_row(s: Signal, message_ids: dict[str, int], now: datetime) -> dict[s
 def replace_derived_signals(session: Session, *, signals: Sequence[Signal], now: datetime) -> None:
     """Derived signals describe the state as of an analysis: drop the old set, store the new."""
     session.execute(delete(SignalRow).where(SignalRow.derived.is_(True)))
-    _bump_revision(session)
+    bump_revision(session)
     insert_signals(session, signals=signals, message_ids={}, now=now)
 
 
@@ -464,7 +452,7 @@ def add_feedback(session: Session, *, source: str, source_id: str, signal_type: 
                       corrected_type=corrected_type, author=author, created_at=at)
     session.add(row)
     session.flush()
-    _bump_revision(session)  # a rejected signal stops counting in scores
+    bump_revision(session)  # a rejected signal stops counting in scores
     return row.id
 
 

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session
 
 from connectors.base import Message
-from groundswell import snapshots, store
+from groundswell import revision, snapshots, store
 from groundswell.report import build_report
 from groundswell.settings import load_config
 from signals.portfolio import Account
@@ -86,19 +86,44 @@ def test_writes_that_can_change_a_report_bump_the_revision(engine) -> None:
     message = Message(source="slack", source_id="m1", account_id="A1", author="Ann", author_side="customer",
                       ts=datetime(2026, 10, 1, tzinfo=timezone.utc), text="hello", channel="acme")
     with Session(engine) as session:
-        assert store.revision(session) == 0
+        assert revision.revision(session) == 0
         store.upsert_accounts(session, accounts=[account])
-        assert store.revision(session) == 1
+        assert revision.revision(session) == 1
         store.upsert_accounts(session, accounts=[account])  # nothing changed: no bump
         store.upsert_revenue(session, rows=[("A1", "2026-10", 100.0)])
         store.insert_messages(session, messages=[message])
         store.insert_messages(session, messages=[message])  # already stored
-        assert store.revision(session) == 3
+        assert revision.revision(session) == 3
         store.upsert_accounts(session, accounts=[replace(account, mrr=120.0)])
         store.replace_derived_signals(session, signals=[], now=NOW)
-        assert store.revision(session) == 5
+        assert revision.revision(session) == 5
         session.rollback()  # the counter moves with the writes' own transaction
-        assert store.revision(session) == 0
+        assert revision.revision(session) == 0
+
+
+def test_the_revision_reaches_other_sessions_when_the_writes_commit(engine) -> None:
+    with Session(engine) as writer, Session(engine) as reader:
+        store.upsert_accounts(writer, accounts=[Account(account_id="A1", name="Acme", mrr=100.0)])
+        store.upsert_revenue(writer, rows=[("A1", "2026-10", 100.0)])
+        assert revision.revision(writer) == 2
+        assert revision.revision(reader) == 0  # not committed yet
+        reader.rollback()
+        writer.commit()
+        assert revision.revision(reader) == 2 and revision.revision(writer) == 2
+
+
+def test_an_open_import_does_not_block_other_writers(engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite serialises all writers with its own database lock")
+    with Session(engine) as importing:
+        store.upsert_accounts(importing, accounts=[Account(account_id="A1", name="Acme", mrr=100.0)])
+        with Session(engine) as other:
+            other.connection().exec_driver_sql("SET lock_timeout = '2s'")  # the counter row must not be locked
+            store.upsert_accounts(other, accounts=[Account(account_id="B1", name="Beta", mrr=50.0)])
+            other.commit()
+        importing.commit()
+    with Session(engine) as session:
+        assert revision.revision(session) == 2
 
 
 def test_snapshots_are_kept_per_date_and_pruned(engine) -> None:

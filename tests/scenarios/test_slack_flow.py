@@ -18,7 +18,7 @@ from slack_sdk.signature import SignatureVerifier
 from sqlmodel import Session, select
 
 from connectors.slack import slack_ts, web_client
-from groundswell import pipeline, snapshots, store, weekly
+from groundswell import pipeline, revision, snapshots, store, weekly
 from groundswell.delivery import alerts
 from groundswell.settings import Settings, load_config
 from groundswell.sync import sync_slack
@@ -86,12 +86,12 @@ def test_a_customer_message_becomes_one_alert_and_a_quiet_resync_does_nothing(en
         >= {"gs_claim", "gs_snooze", "gs_not_signal", "gs_wrong_type", "gs_open_account"}
 
     with Session(engine) as session:
-        revision, state = store.revision(session), session.get(SyncStateRow, "slack")
+        before, state = revision.revision(session), session.get(SyncStateRow, "slack")
         cursor, synced_at = state.cursor, state.last_sync_at
     again = sync(engine, slack, NOW + timedelta(minutes=10))
     assert (again.seen, again.stored) == (0, 0)
     with Session(engine) as session:
-        assert store.revision(session) == revision  # no writes at all
+        assert revision.revision(session) == before  # no writes at all
         state = session.get(SyncStateRow, "slack")
         assert (state.cursor, state.last_sync_at) == (cursor, synced_at)
     assert analyse_and_alert(engine, slack, NOW + timedelta(minutes=10)).posted == 0
