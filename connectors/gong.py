@@ -41,15 +41,15 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, ClassVar, Iterator
 
 from connectors.base import FatalSourceError, Message, RetriableSourceError, Skip, SkipLog, SourceError, to_utc
-from connectors.directory import Directory, Side
+from connectors.directory import Directory
 from connectors.transcript_formats import Call, TranscriptFormatError, read_gong_calls
-from connectors.transcripts import GONG_UNITS, collect_emails, list_participants, match_emails, merge_turns
+from connectors.transcripts import (GONG_UNITS, collect_emails, list_participants, match_emails, merge_turns,
+                                    stated_side)
 
 GONG_API_URL = "https://api.gong.io"
 LIST_PATH = "/v2/calls/extensive"
 TRANSCRIPT_PATH = "/v2/calls/transcript"
 _SCOPES = {LIST_PATH: "api:calls:read:extensive", TRANSCRIPT_PATH: "api:calls:read:transcript"}
-_SIDES: dict[str, Side] = {"internal": "vendor", "external": "customer"}
 
 
 class GongConnector(SkipLog):
@@ -155,19 +155,11 @@ class GongConnector(SkipLog):
             email = turn.email or emails.get(turn.speaker.casefold())
             messages.append(Message(
                 source="call", source_id=f"{call.call_id}:{index}", ts=start + timedelta(milliseconds=turn.start_ms),
-                author=turn.speaker, text=turn.text, author_email=email,
-                author_side=self._side(parties, turn.speaker, email), account_id=account_id,
+                author=turn.speaker, text=turn.text, author_email=email, account_id=account_id,
+                author_side=stated_side(call, turn.speaker, email) or self.directory.side_of(email=email, name=turn.speaker),
                 thread_id=call.call_id, channel=title, participants=participants,
                 url=url if isinstance(url, str) else None, unresolved_hint=hint))
         return messages
-
-    def _side(self, parties: list[dict], name: str, email: str | None) -> Side:
-        for p in parties:
-            same = (email and str(p.get("emailAddress") or "").lower() == email.lower()
-                    or str(p.get("name") or "").casefold() == name.casefold())
-            if same and (side := _SIDES.get(str(p.get("affiliation") or "").lower())):
-                return side
-        return self.directory.side_of(email=email, name=name)
 
     def _account(self, call: Call, parties: list[dict], emails: dict[str, str],
                  title: str) -> tuple[str | None, str | None]:

@@ -53,6 +53,10 @@ class Cue:
 class Person:
     name: str | None
     email: str | None
+    side: str | None = None  # "vendor" or "customer" where the transcript says so (Gong's affiliation)
+
+
+_AFFILIATIONS = {"internal": "vendor", "external": "customer"}
 
 
 @dataclass(slots=True)
@@ -198,7 +202,8 @@ def _read_note(call: Call, lines: list[str]) -> None:
 def _read_person(entry: str | dict) -> Person:
     if isinstance(entry, dict):
         email = entry.get("email") or entry.get("emailAddress")
-        return Person(_text_of(entry.get("name")) or None, _text_of(email) or None)
+        return Person(_text_of(entry.get("name")) or None, _text_of(email) or None,
+                      _AFFILIATIONS.get(_text_of(entry.get("affiliation")).lower()))
     match = re.match(r"^\s*(.*?)\s*<([^>]+@[^>]+)>\s*$", entry)
     if match:
         return Person(match.group(1) or None, match.group(2))

@@ -118,7 +118,8 @@ class TranscriptConnector(FileConnector):
         for index, turn in enumerate(turns):
             email = turn.email or emails.get(turn.speaker.casefold())
             if (turn.speaker, email) not in sides:
-                sides[turn.speaker, email] = self.directory.side_of(email=email, name=turn.speaker)
+                sides[turn.speaker, email] = (stated_side(call, turn.speaker, email)
+                                              or self.directory.side_of(email=email, name=turn.speaker))
             yield Message(
                 source="call", source_id=f"{key}:{index}", ts=start + timedelta(milliseconds=turn.start_ms),
                 author=turn.speaker, text=turn.text, author_email=email, author_side=sides[turn.speaker, email],
@@ -183,6 +184,16 @@ def merge_turns(cues: list[Cue]) -> list[Cue]:
         else:
             turns.append(Cue(cue.speaker, cue.start_ms or 0, cue.text, cue.email))
     return turns
+
+
+def stated_side(call: Call, name: str, email: str | None) -> Side | None:
+    """The side the transcript itself gives a speaker (Gong's affiliation), matched by email, else by name."""
+    for person in call.people:
+        same = (email and (person.email or "").lower() == email.lower()
+                or (person.name or "").casefold() == name.casefold())
+        if same and person.side:
+            return person.side  # type: ignore[return-value]  (always "vendor" or "customer")
+    return None
 
 
 def match_emails(call: Call, turns: list[Cue], directory: Directory) -> dict[str, str]:

@@ -190,6 +190,20 @@ def test_gong_transcripts_with_parties_and_metadata(directory):
     assert [(m.author, m.account_id, m.ts) for m in globex] == [("Lee Park", "ACC-2", utc(2025, 5, 7, 10))]
 
 
+def test_gong_affiliation_decides_sides_as_the_live_connector_does(tmp_path, directory):
+    # A partner on the vendor's side (Internal, unknown domain) and a customer on a shared address (External):
+    # the directory alone would guess both wrong.
+    parties = [{"speakerId": "1", "name": "Pat Agency", "emailAddress": "pat@partner-agency.com", "affiliation": "Internal"},
+               {"speakerId": "2", "name": "Dana Kim", "emailAddress": "dana@acme.com", "affiliation": "External"},
+               {"speakerId": "3", "name": "Sam Rivera", "emailAddress": "sam@groundswell.io"}]
+    path = write(tmp_path / "gong.json", json.dumps({"callTranscripts": [{"callId": "c9", "parties": parties, "transcript": [
+        {"speakerId": s, "sentences": [{"start": 1000 * i, "end": 1000 * i + 500, "text": f"Turn {i} here."}]}
+        for i, s in enumerate(["1", "2", "3"])]}], "metaData": {"started": "2025-05-06T09:30:00Z", "title": "Acme sync"}}))
+    messages, _ = fetch(path, directory)
+    assert [(m.author, m.author_side) for m in messages] == [
+        ("Pat Agency", "vendor"), ("Dana Kim", "customer"), ("Sam Rivera", "vendor")]
+
+
 def test_gong_time_unit_in_seconds(tmp_path, directory):
     path = write(tmp_path / "gong.json", json.dumps({"callTranscripts": [{"callId": "c1", "transcript": [
         {"speakerId": "1", "sentences": [{"start": 2.5, "end": 3, "text": "Hi."}]}]}],
