@@ -15,9 +15,11 @@ count.
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import ClassVar, Iterator, Protocol, runtime_checkable
 
@@ -34,6 +36,24 @@ class RetriableSourceError(SourceError):
     def __init__(self, message: str, *, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+def retry_after_seconds(value: object, *, now: datetime | None = None) -> float | None:
+    """A Retry-After header's wait in seconds: delta-seconds or an HTTP date (RFC 9110, both allowed);
+    None when absent or unreadable (the caller backs off on its own)."""
+    if isinstance(value, (list, tuple)):
+        value = value[0] if value else None
+    if value is None:
+        return None
+    text = str(value).strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            seconds = (parsedate_to_datetime(text) - (now or datetime.now(timezone.utc))).total_seconds()
+        except (TypeError, ValueError):
+            return None
+    return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
 class FatalSourceError(SourceError):

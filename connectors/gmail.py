@@ -51,7 +51,8 @@ from google.auth.exceptions import GoogleAuthError, RefreshError, TransportError
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
-from connectors.base import FatalSourceError, Message, RetriableSourceError, Skip, SkipLog, SourceError, to_utc
+from connectors.base import (FatalSourceError, Message, RetriableSourceError, Skip, SkipLog, SourceError,
+                             retry_after_seconds, to_utc)
 from connectors.directory import Directory
 from connectors.email_text import message_ids, parse_addresses
 from connectors.mbox import email_to_message
@@ -311,7 +312,7 @@ class GmailConnector(SkipLog):
         if status == 404:
             raise _NotFound(what)
         if status == 429 or status >= 500 or (status == 403 and reason in _RATE_REASONS):
-            after = _retry_after(exc.resp)
+            after = retry_after_seconds(exc.resp.get("retry-after") if hasattr(exc.resp, "get") else None)
             if last:
                 wait = f"Retry-After {after:g} s" if after is not None else "no Retry-After"
                 raise RetriableSourceError(f"Gmail failed {what} for {mailbox} with HTTP {status} past "
@@ -415,14 +416,6 @@ def _reason(exc: HttpError) -> str:
         return str(details.get("errors", [{}])[0].get("reason") or details.get("status") or "")
     except (ValueError, LookupError, TypeError, AttributeError, UnicodeDecodeError):
         return ""
-
-
-def _retry_after(resp: Any) -> float | None:
-    try:
-        value = resp.get("retry-after")
-        return max(0.0, float(value)) if value is not None else None
-    except (TypeError, ValueError, AttributeError):
-        return None  # an HTTP date: back off instead
 
 
 def _refused(mailbox: str, exc: RefreshError) -> SourceError:

@@ -40,7 +40,8 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, ClassVar, Iterator
 
-from connectors.base import FatalSourceError, Message, RetriableSourceError, Skip, SkipLog, SourceError, to_utc
+from connectors.base import (FatalSourceError, Message, RetriableSourceError, Skip, SkipLog, SourceError,
+                             retry_after_seconds, to_utc)
 from connectors.directory import Directory
 from connectors.transcript_formats import Call, TranscriptFormatError, read_gong_calls
 from connectors.transcripts import (GONG_UNITS, collect_emails, list_participants, match_emails, merge_turns,
@@ -219,7 +220,8 @@ class GongConnector(SkipLog):
                 with self.http(request, timeout=self.timeout) as response:
                     return json.loads(response.read().decode("utf-8"))
             except urllib.error.HTTPError as error:
-                problem, after = f"HTTP {error.code}", _retry_after(error.headers)
+                header = error.headers.get("Retry-After") if error.headers is not None else None
+                problem, after = f"HTTP {error.code}", retry_after_seconds(header)
                 detail = _detail(error)
                 if error.code == 404:
                     return {}
@@ -277,14 +279,6 @@ def _detail(error: urllib.error.HTTPError) -> str:
         return ""
     finally:
         error.close()
-
-
-def _retry_after(headers: Any) -> float | None:
-    value = headers.get("Retry-After") if headers is not None else None
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None
 
 
 def _span(length: timedelta) -> str:

@@ -38,7 +38,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 from slack_sdk.web import SlackResponse
 
-from connectors.base import FatalSourceError, Message, RetriableSourceError, Skip, SkipLog, SourceError, to_utc
+from connectors.base import (FatalSourceError, Message, RetriableSourceError, Skip, SkipLog, SourceError,
+                             retry_after_seconds, to_utc)
 from connectors.directory import Directory
 from connectors.slack_export import MALFORMED, SlackChannel, SlackWorkspace, api_workspace, slack_time
 
@@ -303,7 +304,8 @@ def _api_error(method: str, response: SlackResponse) -> SourceError:
     """One line for what Slack said, retriable or fatal; the token is never in it."""
     error = str(response.get("error") or f"HTTP {response.status_code}")
     if response.status_code == 429 or error == "ratelimited":
-        after = _retry_after(response.headers)
+        header = next((v for k, v in (response.headers or {}).items() if k.lower() == "retry-after"), None)
+        after = retry_after_seconds(header)
         wait = f"Retry-After {after:g} s" if after is not None else "no Retry-After"
         return RetriableSourceError(f"Slack rate-limited {method} past the retries ({wait}): sync again later",
                                     retry_after=after)
@@ -317,15 +319,6 @@ def _api_error(method: str, response: SlackResponse) -> SourceError:
     if response.status_code >= 500 or error in _SERVER:
         return RetriableSourceError(f"Slack failed {method} ({error}): sync again later")
     return FatalSourceError(f"Slack refused {method} ({error})")
-
-
-def _retry_after(headers: dict) -> float | None:
-    value = next((v for k, v in (headers or {}).items() if k.lower() == "retry-after"), None)
-    value = value[0] if isinstance(value, list) and value else value
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
 
 
 def _later(ts: str, than: str | None) -> bool:
