@@ -38,7 +38,7 @@ from typing import Any, ClassVar, Literal, Protocol, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from agents.base import Classifier, ClassifierError, Verdict
+from agents.base import ClassifierError, Verdict
 from agents.classifiers.privacy import MaskOptions, Unmask, mask
 from agents.deadlines import greeted_name, resolve_due, resolve_owner
 from connectors.base import Message
@@ -171,7 +171,7 @@ class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cache_hits: int = 0          # distinct texts answered from the cache
-    skipped: int = 0             # messages never sent: empty text, or nothing found by the pre-filter
+    skipped: int = 0             # messages never sent: empty text
     invalid_answers: int = 0     # answers that were not the JSON asked for
     dropped_findings: int = 0    # items the validation threw away
     estimated_cost: float = 0.0  # US dollars, from `Prices`
@@ -211,14 +211,14 @@ class LLMClassifier:
 
     def __init__(self, chat: Any, *, method: Method = "json_schema", cache: Cache | None = None,
                  concurrency: int = 4, mask_options: MaskOptions = MaskOptions(), prices: Prices = Prices(),
-                 prefilter: Classifier | None = None, max_chars: int = 8000) -> None:
+                 max_chars: int = 8000) -> None:
         if method not in ("json_schema", "function_calling", "json_mode"):
             raise ClassifierError(f"unknown structured-output method {method!r}: use json_schema, "
                                   "function_calling or json_mode")
         self.chat, self.method = chat, method
         self.cache = cache if cache is not None else MemoryCache()
         self.concurrency = max(1, int(concurrency))
-        self.mask_options, self.prices, self.prefilter, self.max_chars = mask_options, prices, prefilter, max_chars
+        self.mask_options, self.prices, self.max_chars = mask_options, prices, max_chars
         self.model = str(getattr(chat, "model_name", None) or getattr(chat, "model", "") or "")
         self.usage = Usage()
         schema = output_schema()
@@ -230,11 +230,7 @@ class LLMClassifier:
     def classify(self, messages: Sequence[Message]) -> list[list[Verdict]]:
         """One list of verdicts per message, in order; each distinct text costs at most one request, ever."""
         messages = list(messages)
-        sendable = [bool(m.text.strip()) for m in messages]
-        if self.prefilter is not None and any(sendable):
-            kept = [m for m, ok in zip(messages, sendable) if ok]
-            found = iter(self.prefilter.classify(kept))
-            sendable = [ok and bool(next(found)) for ok in sendable]
+        sendable = [bool(m.text.strip()) for m in messages]  # screening is the cascade's job (cascade.py)
         self.usage.skipped += sendable.count(False)
         prepared = [self._prepare(m) if ok else None for m, ok in zip(messages, sendable)]
         answers = self._answers([p for p in prepared if p is not None])

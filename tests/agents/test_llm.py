@@ -149,22 +149,6 @@ def test_empty_messages_are_never_sent(fake: FakeOpenAI) -> None:
     assert fake.requests == [] and classifier.usage.skipped == 2
 
 
-class _Prefilter:
-    """A cheap classifier that finds something only in messages mentioning "renew"."""
-
-    name = "prefilter"
-
-    def classify(self, messages):
-        return [[Verdict("churn_intent", 0.5, "renew")] if "renew" in m.text else [] for m in messages]
-
-
-def test_a_prefilter_keeps_quiet_messages_from_the_model(fake: FakeOpenAI) -> None:
-    classifier = build(fake, prefilter=_Prefilter())
-    results = classifier.classify(samples())
-    assert len(fake.requests) == 1 and [v.type for v in results[0]] == ["churn_intent"]
-    assert all(r == [] for r in results[1:]) and classifier.usage.skipped == len(SAMPLES) - 1
-
-
 def test_an_answer_that_is_not_json_gives_nothing_and_is_not_cached(fake: FakeOpenAI) -> None:
     fake.responder = lambda messages: "Sure! Here are the signals: churn, churn, churn."
     classifier = build(fake, method="json_mode")
