@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
@@ -20,18 +20,24 @@ from groundswell.tables import LLMCacheRow, LLMUsageRow
 class StoredCache:
     """The LLM's answers by prompt hash, in the database, so that re-analysis never pays twice.
 
-    `get` and `put` each run in their own short transaction: the classifier
-    is called from inside other jobs, and a cached answer is true whatever
-    becomes of the job that paid for it.
+    `get_many` and `put` each run in their own short transaction: the
+    classifier is called from inside other jobs, and a cached answer is true
+    whatever becomes of the job that paid for it.
     """
+
+    CHUNK = 500  # keys per SELECT … IN: well under every database's parameter limit
 
     def __init__(self, engine: Engine, *, model: str) -> None:
         self.engine, self.model = engine, model
 
-    def get(self, key: str) -> Any:
+    def get_many(self, keys: Sequence[str]) -> dict[str, Any]:
+        t = LLMCacheRow.__table__.c
+        found: dict[str, Any] = {}
         with Session(self.engine) as session:
-            row = session.get(LLMCacheRow, key)
-            return json.loads(row.value) if row is not None else None
+            for start in range(0, len(keys), self.CHUNK):
+                rows = session.connection().execute(select(t.key, t.value).where(t.key.in_(keys[start:start + self.CHUNK])))
+                found.update((key, json.loads(value)) for key, value in rows)
+        return found
 
     def put(self, key: str, value: Any) -> None:
         with Session(self.engine) as session, session.begin():

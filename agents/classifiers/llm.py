@@ -127,7 +127,7 @@ SYSTEM_PROMPT = system_prompt()
 # -- dependencies ---------------------------------------------------------------
 
 class Cache(Protocol):
-    def get(self, key: str) -> dict | None: ...
+    def get_many(self, keys: Sequence[str]) -> dict[str, dict]: ...  # the keys it holds, with their answers
 
     def put(self, key: str, value: dict) -> None: ...
 
@@ -139,9 +139,9 @@ class MemoryCache:
         self._data: dict[str, dict] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> dict | None:
+    def get_many(self, keys: Sequence[str]) -> dict[str, dict]:
         with self._lock:
-            return self._data.get(key)
+            return {k: self._data[k] for k in keys if k in self._data}
 
     def put(self, key: str, value: dict) -> None:
         with self._lock:
@@ -255,17 +255,11 @@ class LLMClassifier:
 
     def _answers(self, prepared: list[_Prepared]) -> dict[str, list[dict]]:
         """Validated findings (quoting the masked text) per cache key: from the cache, else from the model."""
-        answers: dict[str, list[dict]] = {}
-        todo: dict[str, _Prepared] = {}
-        for p in prepared:
-            if p.key in answers or p.key in todo:
-                continue
-            cached = self.cache.get(p.key)
-            if cached is not None:
-                self.usage.cache_hits += 1
-                answers[p.key] = list(cached.get("signals", []))
-            else:
-                todo[p.key] = p
+        unique = {p.key: p for p in prepared}
+        cached = self.cache.get_many(list(unique))  # one lookup per batch, not one per message
+        self.usage.cache_hits += len(cached)
+        answers = {key: list(value.get("signals", [])) for key, value in cached.items()}
+        todo = {key: p for key, p in unique.items() if key not in cached}
         if todo:
             answers.update(self._ask(list(todo.values())))
         return answers
