@@ -3,6 +3,7 @@
     python bench/classify.py                # messages/s: in process, and `groundswell classify` end to end
     python bench/classify.py --quality      # 5-fold cross-validation with its spread, the held-out
                                             # file, and churn_intent on public test splits
+    python bench/classify.py --encoder [--quality]   # the same with the fine-tuned encoder
 
 Cross-validation: the hand-labelled messages (training/data, held-out file
 excluded) are split into 5 folds by a hash of their ids; each fold is
@@ -10,6 +11,13 @@ scored by a model trained, calibrated and thresholded on the other four
 (plus the weakly labelled public training data, never scored).  The
 held-out file (training/data/heldout/) was written by someone who never saw
 the training data and is never trained on: it is the figure to trust.
+
+With `--encoder`, cross-validation uses the encoder's own folds
+(training/encoder_folds.npz, `fold_of(id, 5)`): each test fold is read by
+the fold encoder that never saw it, and the n-gram model and the combination
+are fit on the other four folds.  (The combination's inputs for those four
+folds come from fold encoders that did see the test fold's text, though
+never its scores: a mild leak that 20 more fine-tuning runs would remove.)
 """
 
 from __future__ import annotations
@@ -29,23 +37,31 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from agents.classifiers.local import LocalClassifier  # noqa: E402
+import numpy as np  # noqa: E402
+
+from agents.classifiers.local import LocalClassifier, load_encoder, new_text  # noqa: E402
 from connectors.base import Message  # noqa: E402
-from groundswell.evaluation import Evaluation, cross_validate, record, to_message  # noqa: E402
-from groundswell.training import TrainingParams, heldout_files, load_examples, training_files  # noqa: E402
+from groundswell.evaluation import Evaluation, cross_validate, evaluate, record, to_message  # noqa: E402
+from groundswell.training import (FOLDS_FILE, TrainingParams, fold_of, heldout_files, load_encoder_folds,  # noqa: E402
+                                  load_examples, train, training_files)
 from signals.catalog import MESSAGE_TYPES  # noqa: E402
 
 TRAINING = REPO / "training"
 PUBLIC_TESTS = REPO / "tests" / "data" / "public" / "churn_hard_negatives.json"
 MEETINGS = REPO.parent / "shared" / "data" / "public" / "meetings_qmsum"  # not in the repository: skipped if absent
 SHORT = 200  # characters: a chat-sized message
+ENCODER = False  # --encoder: measure the local backend with the fine-tuned encoder
+
+
+def make_classifier() -> LocalClassifier:
+    return LocalClassifier(encoder=load_encoder() if ENCODER else None)
 
 
 def measure_speed(examples, total: int) -> float:
     """Messages per second classifying `examples` repeated to `total` messages (best of three runs)."""
     messages = [to_message(e) for e in examples]
     batch = (messages * (total // len(messages) + 1))[:total]
-    classifier = LocalClassifier()
+    classifier = make_classifier()
     best = float("inf")
     for _ in range(3):
         started = time.perf_counter()
@@ -64,7 +80,8 @@ def measure_cli(examples, total: int) -> tuple[float, float]:
         path = Path(tmp) / "in.jsonl"
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "groundswell", "classify", "--input", str(path)], cwd=tmp,
+        command = [sys.executable, "-m", "groundswell", "classify", "--input", str(path)] + ["--encoder"] * ENCODER
+        done = subprocess.run(command, cwd=tmp,
                               capture_output=True, text=True, check=True, env=dict(os.environ))
         elapsed = time.perf_counter() - started
     assert len(done.stdout.splitlines()) == total
@@ -89,7 +106,7 @@ def recorded(pairs) -> Evaluation:
 
 def heldout(resamples: int = 1000) -> None:
     """The shipped model on each held-out file and on all of them, with a bootstrap interval over messages."""
-    classifier = LocalClassifier()
+    classifier = make_classifier()
     files = heldout_files(TRAINING)
     pairs = []
     for path in files:
@@ -110,11 +127,36 @@ def heldout(resamples: int = 1000) -> None:
           f"(of {items['found']} found)")
 
 
+class RecordedEncoder:
+    """An encoder that answers with each text's out-of-fold logits: what the fold model that never saw it said."""
+
+    def __init__(self, examples, logits: dict[str, np.ndarray]) -> None:
+        self.types = MESSAGE_TYPES
+        self.by_text = {new_text(e.text): logits[e.id] for e in examples if e.id in logits}
+
+    def logits(self, texts: list[str]) -> np.ndarray:
+        return np.array([self.by_text[t] for t in texts])
+
+
+def cross_validate_with_encoder(examples, scored: list[bool], folds: int = 5) -> list[Evaluation]:
+    logits = load_encoder_folds(TRAINING / FOLDS_FILE)
+    recorded_encoder = RecordedEncoder(examples, logits)
+    results = []
+    for k in range(folds):
+        model = train([e for e in examples if fold_of(e.id, folds) != k], TrainingParams(), encoder_folds=logits)
+        tested = [e for e, s in zip(examples, scored) if s and fold_of(e.id, folds) == k]
+        results.append(evaluate(LocalClassifier(model, encoder=recorded_encoder), tested))
+    return results
+
+
 def cross_validation(folds: int) -> None:
     examples = load_examples(training_files(TRAINING))
     scored = [e.gold for e in examples]
     started = time.perf_counter()
-    results = cross_validate(examples, TrainingParams(), folds=folds, scored=scored)
+    if ENCODER:
+        results = cross_validate_with_encoder(examples, scored, folds)
+    else:
+        results = cross_validate(examples, TrainingParams(), folds=folds, scored=scored)
     macro = [r.macro_f1 for r in results]
     print(f"\n{folds}-fold cross-validation: {sum(scored)} hand-labelled messages scored, "
           f"{len(examples) - sum(scored)} weakly labelled public ones trained on only ({time.perf_counter() - started:.0f}s)")
@@ -130,7 +172,7 @@ def cross_validation(folds: int) -> None:
 
 def public_tests() -> None:
     sets = json.loads(PUBLIC_TESTS.read_text(encoding="utf-8"))
-    classifier = LocalClassifier()
+    classifier = make_classifier()
     print("\nchurn_intent on public test splits (never trained on)")
     for name, texts in sets.items():
         messages = [Message(source="slack", source_id=f"p{i}", ts=datetime(2025, 1, 1, tzinfo=timezone.utc),
@@ -155,7 +197,7 @@ def meeting_turns(folder: Path) -> None:
     """Share of ordinary meeting turns that raise each type: a false-positive floor."""
     messages = meeting_messages(folder)
     counts: dict[str, int] = {}
-    for verdicts in LocalClassifier().classify(messages):
+    for verdicts in make_classifier().classify(messages):
         for v in {v.type for v in verdicts}:
             counts[v] = counts.get(v, 0) + 1
     flagged = ", ".join(f"{t} {n / len(messages):.1%}" for t, n in sorted(counts.items(), key=lambda kv: -kv[1]))
@@ -167,9 +209,12 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--quality", action="store_true")
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--encoder", action="store_true", help="the local backend with the fine-tuned encoder")
     args = parser.parse_args()
+    global ENCODER
+    ENCODER = args.encoder
     if args.quality:
-        print("held-out files (never trained on), shipped model:")
+        print(f"held-out files (never trained on), shipped model{' with the encoder' if ENCODER else ''}:")
         heldout()
         public_tests()
         if MEETINGS.is_dir():
@@ -178,7 +223,8 @@ def main() -> None:
         return
     examples = load_examples([TRAINING / "data" / "dev_messages.jsonl"])
     short = [e for e in examples if len(e.text) <= SHORT]
-    print(f"local classifier, one process, batches of 1,000, {args.messages:,} messages (best of 3):")
+    print(f"local classifier{' with the encoder' if ENCODER else ''}, one process, batches of 1,000, "
+          f"{args.messages:,} messages (best of 3):")
     print(f"  dev messages repeated:       {measure_speed(examples, args.messages):9,.0f} messages/s"
           f"  (mean {sum(len(e.text) for e in examples) / len(examples):.0f} chars)")
     print(f"  dev messages <= {SHORT} chars:  {measure_speed(short, args.messages):9,.0f} messages/s"

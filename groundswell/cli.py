@@ -62,6 +62,11 @@ def command(fn: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
+# The local backend with the fine-tuned encoder (or without); unset, `[local] encoder` decides.
+ENCODER_OPTION = click.option("--encoder/--no-encoder", default=None,
+                              help="Read messages with the fine-tuned encoder as well as the n-gram model (local backend).")
+
+
 def fail(message: str) -> None:
     click.echo(f"groundswell: {' '.join(message.split())}", err=True)
     sys.exit(2)
@@ -186,11 +191,12 @@ def report(ctx: Context, fmt: str, as_of: str | None, account_id: str | None) ->
 @main.command()
 @click.option("--input", "input_path", default="-", help="JSONL file, or - for stdin.")
 @click.option("--backend", type=click.Choice(["local", "llm"]), default="local", show_default=True)
+@ENCODER_OPTION
 @command
-def classify(ctx: Context, input_path: str, backend: str) -> None:
+def classify(ctx: Context, input_path: str, backend: str, encoder: bool | None) -> None:
     """Classify one message per JSONL line and print one JSONL line each, in order. Stores nothing."""
     from groundswell.classify import classify_lines, read_lines
-    classifier = build_classifier(backend, ctx.settings, config=ctx.config)
+    classifier = build_classifier(backend, ctx.settings, config=ctx.config, encoder=encoder)
     for line in classify_lines(classifier, read_lines(input_path)):
         click.echo(line)
 
@@ -200,14 +206,15 @@ def classify(ctx: Context, input_path: str, backend: str) -> None:
 @click.option("--backend", type=click.Choice(["local", "llm"]), default="local", show_default=True)
 @click.option("--model", "model_path", type=click.Path(path_type=Path), default=None,
               help="A local model file to measure instead of the shipped one.")
+@ENCODER_OPTION
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @command
-def evaluate(ctx: Context, input_path: str, backend: str, model_path: Path | None, fmt: str) -> None:
+def evaluate(ctx: Context, input_path: str, backend: str, model_path: Path | None, encoder: bool | None, fmt: str) -> None:
     """Precision, recall and F1 per signal type, false positives and reliability against labelled messages."""
     from groundswell.evaluation import evaluate as run_evaluation
     from groundswell.training import load_examples
     examples = load_examples([Path(input_path)])
-    classifier = build_classifier(backend, ctx.settings, config=ctx.config, model_path=model_path)
+    classifier = build_classifier(backend, ctx.settings, config=ctx.config, model_path=model_path, encoder=encoder)
     result = run_evaluation(classifier, examples).to_dict()
     if fmt == "json":
         click.echo(json.dumps(result, ensure_ascii=False))
@@ -231,8 +238,15 @@ def train(ctx: Context, data_dir: Path, out_path: Path | None, with_feedback: bo
             corrections = training.feedback_examples(store.load_feedback(session))
         ctx.err.print(f"adding {len(corrections)} message(s) with feedback from the database")
         examples += corrections
+    folds = data_dir / training.FOLDS_FILE
+    encoder_folds = training.load_encoder_folds(folds) if folds.is_file() else None
+    if encoder_folds is not None:
+        missing = sum(e.gold and e.id not in encoder_folds for e in examples)
+        if missing:
+            ctx.err.print(f"{folds}: no encoder scores for {missing} hand-labelled message(s); the combination is "
+                          "fit without them (rerun tools/train_encoder.py --folds after changing the data)")
     with console.status(ctx.err, f"training on {len(examples):,} labelled messages"):
-        model = training.train(examples)
+        model = training.train(examples, encoder_folds=encoder_folds)
     target = out_path or training.packaged_model_path()
     model.save(target)
     console.print_training(ctx.out, model, target)

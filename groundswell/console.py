@@ -156,10 +156,14 @@ def print_evaluation(out: Console, result: dict[str, Any]) -> None:
 
 def print_training(out: Console, model: Any, path: Any) -> None:
     table = Table(title=f"trained on {model.meta['examples']:,} labelled messages", title_justify="left")
-    for name in ("type", "threshold", "out-of-fold F1"):
+    combined = model.meta.get("combination_out_of_fold_f1")
+    for name in ("type", "threshold", "out-of-fold F1") + (("with the encoder", "n-gram share") if combined else ()):
         table.add_column(name, justify="left" if name == "type" else "right")
     for type_id in model.types:
-        table.add_row(type_id, f"{model.thresholds[type_id]:+.3f}", f"{model.meta['out_of_fold_f1'][type_id]:.2f}")
+        row = [type_id, f"{model.thresholds[type_id]:+.3f}", f"{model.meta['out_of_fold_f1'][type_id]:.2f}"]
+        if combined:
+            row += [f"{combined[type_id]:.2f}", f"{model.meta['combination']['weights'][type_id]:.1f}"]
+        table.add_row(*row)
     out.print(table)
     out.print(f"wrote {path} ({len(model.vocabulary):,} features)")
 

@@ -177,6 +177,15 @@ class LLMConfig(BaseModel):
     price_output_per_mtok: float = Field(0.0, ge=0)
 
 
+class LocalConfig(BaseModel):
+    """The offline backend: the n-gram model alone, or read together with the fine-tuned encoder."""
+
+    # Better on paraphrase (held-out macro-F1 in BENCHMARKS.md), but the encoder reads ~100 messages a
+    # second on 2 cores where the n-gram model reads ~3,000: off unless asked for.
+    encoder: bool = False
+    encoder_screen: float = Field(2.0, ge=0)  # n-gram slack below a threshold for the encoder to read a message
+
+
 class DigestConfig(BaseModel):
     channel: str | None = None          # `digest --post` and serve post the weekly digest here
 
@@ -195,6 +204,7 @@ class Config(BaseModel):
     gmail: GmailConfig = GmailConfig()
     gong: GongConfig = GongConfig()
     llm: LLMConfig = LLMConfig()
+    local: LocalConfig = LocalConfig()
 
 
 ENV_PREFIX = "GROUNDSWELL__"

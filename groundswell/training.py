@@ -24,6 +24,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from agents.classifiers.combined import Combination
 from agents.classifiers.linear import Document, LinearModel
 from agents.classifiers.local import document_of
 from connectors.base import FatalSourceError
@@ -216,8 +217,10 @@ def best_threshold(scores: np.ndarray, y: np.ndarray) -> float:
     return float((s[i] + s[i + 1]) / 2) if i + 1 < len(s) else float(s[i] - 1e-6)
 
 
-def train(examples: Sequence[Example], params: TrainingParams = TrainingParams()) -> LinearModel:
-    """The shipped model: fit on everything, calibrated and thresholded out of fold."""
+def train(examples: Sequence[Example], params: TrainingParams = TrainingParams(),
+          encoder_folds: dict[str, np.ndarray] | None = None) -> LinearModel:
+    """The shipped model: fit on everything, calibrated and thresholded out of fold; with the encoder's
+    out-of-fold logits (`load_encoder_folds`), also how to combine the two (`fit_combination`)."""
     documents = [document_of(e.text) for e in examples]
     by_pooling = out_of_fold(examples, documents, params)
     model = fit(examples, documents, params)
@@ -227,7 +230,53 @@ def train(examples: Sequence[Example], params: TrainingParams = TrainingParams()
                       folds=params.folds, min_df=params.min_df,
                       class_weight=params.class_weight, seed=params.seed, weak_weight=params.weak_weight,
                       out_of_fold_f1=out_of_fold_f1(model, examples, raw))
+    if encoder_folds:
+        combination, f1 = fit_combination(model, examples, raw, encoder_folds)
+        model.meta.update(combination=combination.to_meta(), combination_out_of_fold_f1=f1,
+                          combination_examples=sum(e.id in encoder_folds for e in examples if e.gold))
     return model
+
+
+# Candidate n-gram shares of the combined score.  Out of fold the encoder and the n-gram model
+# are about as good; what each type gets is chosen by its out-of-fold F1.
+COMBINATION_WEIGHTS = (0.3, 0.4, 0.5, 0.6, 0.7)
+
+
+def fit_combination(model: LinearModel, examples: Sequence[Example], raw: np.ndarray,
+                    encoder_folds: dict[str, np.ndarray]) -> tuple[Combination, dict[str, float]]:
+    """Per type: the weight with the best out-of-fold F1 (ties: nearest an even split), the F1-best
+    threshold and the isotonic map, all on gold examples that have both models' out-of-fold scores."""
+    from sklearn.isotonic import IsotonicRegression
+
+    has = np.array([e.id in encoder_folds for e in examples])
+    logits = np.array([encoder_folds.get(e.id, np.zeros(len(model.types))) for e in examples])
+    centres = np.array([model.thresholds[t] for t in model.types])
+    weights, thresholds, calibration, f1 = [], [], {}, {}
+    for j, type_id in enumerate(model.types):
+        mask, y = _gold(examples, type_id)
+        y = y[has[mask]]
+        mask &= has
+        combined = {w: w * (raw[mask, j] - centres[j]) + (1 - w) * logits[mask, j] for w in COMBINATION_WEIGHTS}
+        w = max(COMBINATION_WEIGHTS, key=lambda w: (round(_f1_at_best(combined[w], y), 3), -abs(w - 0.5)))
+        iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(combined[w], y)
+        weights.append(w)
+        thresholds.append(best_threshold(combined[w], y))
+        calibration[type_id] = (np.asarray(iso.X_thresholds_), np.asarray(iso.y_thresholds_))
+        f1[type_id] = round(_f1(combined[w], y, thresholds[-1]), 4)
+    return Combination(types=model.types, weights=np.array(weights), centres=centres,
+                       thresholds=np.array(thresholds), calibration=calibration), f1
+
+
+def load_encoder_folds(path: Path) -> dict[str, np.ndarray]:
+    """The encoder's out-of-fold logits by example id (`tools/train_encoder.py --folds`)."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            types, ids, logits = archive["types"].tolist(), archive["ids"].tolist(), archive["logits"]
+    except (OSError, KeyError, ValueError) as exc:
+        raise FatalSourceError(f"{path}: not the encoder's out-of-fold scores ({exc})") from None
+    if types != list(MESSAGE_TYPES):
+        raise FatalSourceError(f"{path}: scores for types {types}, not this version's; rerun tools/train_encoder.py --folds")
+    return dict(zip(ids, logits))
 
 
 def out_of_fold_f1(model: LinearModel, examples: Sequence[Example], raw: np.ndarray) -> dict[str, float]:
@@ -250,6 +299,7 @@ def packaged_model_path() -> Path:
 # -- the repository's training data -------------------------------------------------
 
 HELD_OUT = "heldout"  # training/data/heldout/: the yardstick, never trained on
+FOLDS_FILE = "encoder_folds.npz"  # training/: the encoder's out-of-fold logits (tools/train_encoder.py --folds)
 
 
 def training_files(root: Path) -> list[Path]:

@@ -86,17 +86,21 @@ def build_sources(settings: Settings, config: Config, engine: Engine, *, slack: 
 
 
 def build_classifier(backend: str, settings: Settings, *, config: Config | None = None, engine: Engine | None = None,
-                     model_path: Path | None = None) -> Classifier:
+                     model_path: Path | None = None, encoder: bool | None = None) -> Classifier:
     """The classifier for `backend`, memoised so the agents that share it classify each message once.
 
     `llm` is the cascade by default (`[llm] cascade`): the local model screens
     and only plausible messages reach the LLM.  With an engine, the LLM's
     answers are cached in the database, so re-analysis never pays twice.
+    `encoder` overrides `[local] encoder` (the local backend with the encoder).
     """
     if backend == "local":
         # Imported here: the model needs scipy, which commands that never classify (report, nrr) should not load.
-        from agents.classifiers.local import LocalClassifier, load_model
-        return MemoClassifier(inner=LocalClassifier(load_model(model_path)))
+        from agents.classifiers.local import LocalClassifier, load_encoder, load_model
+        local = (config or Config()).local
+        with_encoder = local.encoder if encoder is None else encoder
+        return MemoClassifier(inner=LocalClassifier(load_model(model_path), encoder=load_encoder() if with_encoder else None,
+                                                    screen=local.encoder_screen))
     if backend == "llm":
         return MemoClassifier(inner=_llm(settings, (config or Config()).llm, engine, model_path))
     raise ClassifierError(f"unknown backend {backend!r}: use local or llm")

@@ -14,7 +14,10 @@ history and signatures are never read.  Text is data, never instructions:
 nothing in a message can change what the model does, only what it scores.
 
 The model file ships inside the package (`model/local.npz`) and is rebuilt
-by `groundswell train` from the labelled data in the repository.
+by `groundswell train` from the labelled data in the repository.  With the
+fine-tuned encoder (`encoder`, `model/encoder.npz`, opt-in) a message the
+n-gram model finds near a threshold is also read by the encoder, and each
+type is decided on the two scores combined (`combined`).
 """
 
 from __future__ import annotations
@@ -24,7 +27,11 @@ from importlib import resources
 from pathlib import Path
 from typing import ClassVar, Sequence
 
+import numpy as np
+
 from agents.base import ClassifierError, Verdict
+from agents.classifiers.combined import Combination
+from agents.classifiers.encoder import Encoder
 from agents.classifiers.linear import Document, LinearModel
 from agents.classifiers.segments import evidence_span, sentences
 from agents.deadlines import greeted_name, resolve_due, resolve_owner
@@ -32,6 +39,9 @@ from connectors.base import Message
 from signals.catalog import TASK_TYPES
 
 PACKAGED_MODEL = "model/local.npz"
+PACKAGED_ENCODER = "model/encoder.npz"
+# With the encoder: the n-gram model's slack below a threshold for a message to be read by the encoder.
+DEFAULT_SCREEN = 2.0
 
 
 def load_model(path: Path | None = None) -> LinearModel:
@@ -46,27 +56,89 @@ def load_model(path: Path | None = None) -> LinearModel:
         raise ClassifierError(f"cannot load the local model from {where}: {exc}; run `groundswell train`") from None
 
 
+def load_encoder(path: Path | None = None) -> Encoder:
+    """The encoder at `path`, else the one shipped in the package."""
+    try:
+        if path is not None:
+            return Encoder.load(path)
+        with resources.files("agents.classifiers").joinpath(PACKAGED_ENCODER).open("rb") as handle:
+            return Encoder.load(handle)
+    except (OSError, KeyError, ValueError) as exc:
+        where = path or f"agents/classifiers/{PACKAGED_ENCODER}"
+        raise ClassifierError(f"cannot load the encoder from {where}: {exc}; run tools/train_encoder.py") from None
+
+
+def new_text(text: str) -> str:
+    """A message's new text, its sentences joined by spaces: what the encoder reads."""
+    return " ".join(text[a:b] for a, b in document_spans(text))
+
+
+def document_spans(text: str) -> list[tuple[int, int]]:
+    return sentences(text) or [(0, len(text))]
+
+
 def document_of(text: str) -> Document:
     """A message's new text as the model reads it (the whole text when no sentence survives)."""
-    return Document.of(text, sentences(text) or [(0, len(text))])
+    return Document.of(text, document_spans(text))
 
 
 class LocalClassifier:
-    """The shipped linear model behind the `Classifier` protocol."""
+    """The shipped linear model behind the `Classifier` protocol, optionally read together with the encoder.
+
+    With an `Encoder`, the n-gram model screens every message and the encoder
+    reads only those where some type scores within `screen` of its n-gram
+    threshold: the rest are plain "thanks!" and scheduling, which the n-gram
+    model already rules out and the encoder (about 100 messages a second on
+    2 cores) should not be paid to read.  A screened message's types are
+    decided on the combined score (`combined.Combination`).
+    """
 
     name: ClassVar[str] = "local"
 
-    def __init__(self, model: LinearModel | None = None) -> None:
+    def __init__(self, model: LinearModel | None = None, *, encoder: Encoder | None = None,
+                 screen: float = DEFAULT_SCREEN) -> None:
         self.model = model or load_model()
+        self.encoder, self.screen, self.combination = encoder, screen, None
+        if encoder is not None:
+            if "combination" not in self.model.meta or tuple(encoder.types) != self.model.types:
+                raise ClassifierError("this local model has no combination with the encoder: rebuild it with "
+                                      "`groundswell train` (it reads training/encoder_folds.npz)")
+            self.combination = Combination.from_meta(self.model.meta["combination"], self.model.types,
+                                                     self.model.thresholds)
 
     def classify(self, messages: Sequence[Message]) -> list[list[Verdict]]:
         """One list of verdicts per message, in order; messages are scored as one batch."""
         documents = [document_of(m.text) for m in messages]
         pooled = self.model.pool(documents)
-        out = []
-        for i, (message, document) in enumerate(zip(messages, documents)):
-            out.append(self._verdicts(message, document, pooled.raw[i], pooled.best[i], pooled.best_score[i]))
-        return out
+        if self.combination is None:
+            scores, confidence = pooled.raw, self.model.confidence
+            thresholds = np.array([self.model.thresholds[t] for t in self.model.types])
+            margin = float(self.model.meta.get("evidence_margin", float("inf")))
+            # reported only if the best sentence alone comes near: then the quote shows why
+            hit = (scores >= thresholds) & (pooled.best_score >= thresholds - margin)
+        else:
+            # the encoder reads the whole message: no one sentence has to carry the decision
+            scores, confidence = self._combined(messages, documents, pooled.raw), self.combination.confidence
+            hit = scores >= self.combination.thresholds
+        hit &= pooled.best >= 0
+        customer_only = np.array([t not in TASK_TYPES for t in self.model.types])
+        for i, message in enumerate(messages):
+            if message.author_side == "vendor":
+                hit[i] &= ~customer_only  # the vendor's own words are never customer risk
+        return [[self._verdict(message, document, self.model.types[j], int(pooled.best[i, j]),
+                               float(confidence(self.model.types[j], scores[i, j])))
+                 for j in np.flatnonzero(hit[i])]
+                for i, (message, document) in enumerate(zip(messages, documents))]
+
+    def _combined(self, messages: Sequence[Message], documents: Sequence[Document], raw: np.ndarray) -> np.ndarray:
+        """Combined scores; -inf for every type of a message the screen keeps from the encoder."""
+        scores = np.full_like(raw, -np.inf)
+        read = [i for i, near in enumerate(self._near(messages, raw, self.screen)) if near]
+        if read:
+            # `new_text` of each message, from the spans already found
+            logits = self.encoder.logits([" ".join(messages[i].text[a:b] for a, b in documents[i].spans) for i in read])
+            scores[read] = self.combination.score(raw[read], logits)
+        return scores
 
     def plausible(self, messages: Sequence[Message], *, slack: float) -> list[bool]:
         """Whether each message may carry a signal: some type scores within `slack` of its threshold.
@@ -74,35 +146,23 @@ class LocalClassifier:
         The cascade's screen: only these go on to the LLM.  A vendor's message
         is only screened for the types a vendor can raise (action items).
         """
-        pooled = self.model.pool([document_of(m.text) for m in messages])
+        return self._near(messages, self.model.pool([document_of(m.text) for m in messages]).raw, slack)
+
+    def _near(self, messages: Sequence[Message], raw: np.ndarray, slack: float) -> list[bool]:
         every = list(enumerate(self.model.types))
         vendor = [(j, t) for j, t in every if t in TASK_TYPES]
-        out = []
-        for i, message in enumerate(messages):
-            types = vendor if message.author_side == "vendor" else every
-            out.append(any(pooled.raw[i][j] >= self.model.thresholds[t] - slack for j, t in types))
-        return out
+        return [any(raw[i][j] >= self.model.thresholds[t] - slack for j, t in (vendor if m.author_side == "vendor" else every))
+                for i, m in enumerate(messages)]
 
-    def _verdicts(self, message: Message, document: Document, raw, best, best_score) -> list[Verdict]:
-        verdicts = []
-        margin = float(self.model.meta.get("evidence_margin", float("inf")))
-        for j, type_id in enumerate(self.model.types):
-            threshold = self.model.thresholds[type_id]
-            if raw[j] < threshold or best[j] < 0:
-                continue
-            if best_score[j] < threshold - margin:
-                continue  # the message as a whole leans this way, but no sentence says so: nothing to quote
-            if message.author_side == "vendor" and type_id not in TASK_TYPES:
-                continue
-            start, end = evidence_span(message.text, document.spans[best[j]])
-            evidence = message.text[start:end]
-            confidence = round(float(self.model.confidence(type_id, raw[j])), 3)
-            if type_id in TASK_TYPES:
-                verdicts.append(Verdict(type_id, confidence, evidence, owner=self._owner(evidence, message),
-                                        due=self._due(message, document, best[j])))
-            else:
-                verdicts.append(Verdict(type_id, confidence, evidence))
-        return verdicts
+    def _verdict(self, message: Message, document: Document, type_id: str, best: int, confidence: float) -> Verdict:
+        """The type's verdict, quoting the sentence that scored best for it."""
+        start, end = evidence_span(message.text, document.spans[best])
+        evidence = message.text[start:end]
+        confidence = round(confidence, 3)
+        if type_id in TASK_TYPES:
+            return Verdict(type_id, confidence, evidence, owner=self._owner(evidence, message),
+                           due=self._due(message, document, best))
+        return Verdict(type_id, confidence, evidence)
 
     @staticmethod
     def _due(message: Message, document: Document, best: int) -> date | None:

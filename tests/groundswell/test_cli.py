@@ -163,6 +163,39 @@ def test_train_writes_a_model_that_eval_and_classify_use(tmp_path: Path) -> None
     assert json.loads(evaluated.stdout)["macro_f1"] < json.loads(shipped.stdout)["macro_f1"]
 
 
+def test_train_fits_the_encoder_combination_and_says_what_it_lacks(tmp_path: Path) -> None:
+    import numpy as np
+
+    data = tmp_path / "training"
+    (data / "data").mkdir(parents=True)
+    lines = (REPO / "training" / "data" / "dev_messages.jsonl").read_text().splitlines()
+    (data / "data" / "dev.jsonl").write_text("\n".join(lines) + "\n")
+    ids = [json.loads(line)["id"] for line in lines][:200]  # scores for 200 of the 300: the data changed since
+    types = ["churn_intent", "competitor_mention", "budget_pressure", "champion_departure", "dissatisfaction",
+             "expansion_interest", "new_use_case", "growth_event", "advocacy", "action_item"]
+    np.savez_compressed(data / "encoder_folds.npz", ids=np.array(ids), types=np.array(types),
+                        logits=np.zeros((len(ids), len(types)), dtype=np.float32))
+    result = run("train", "--data", str(data), "--out", "m.npz", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "no encoder scores for 100 hand-labelled message(s)" in " ".join(result.stderr.split())
+    from agents.classifiers.linear import LinearModel
+    assert LinearModel.load(tmp_path / "m.npz").meta["combination_examples"] == 200
+
+
+def test_the_encoder_is_chosen_by_flag_config_or_environment(tmp_path: Path) -> None:
+    text = "We'll probably consolidate onto what the parent company uses once the merger closes, so heads up."
+    stdin = json.dumps({"id": "m", "text": text, "author": "Dana Kim", "ts": "2026-03-02T10:00:00Z"}) + "\n"
+    (tmp_path / "on.toml").write_text("[local]\nencoder = true\n")
+    flagged = run("classify", "--encoder", cwd=tmp_path, stdin=stdin)
+    assert flagged.returncode == 0, flagged.stderr
+    assert "churn_intent" in {s["type"] for s in json.loads(flagged.stdout)["signals"]}
+    assert run("classify", "--config", "on.toml", cwd=tmp_path, stdin=stdin).stdout == flagged.stdout
+    assert run("classify", cwd=tmp_path, stdin=stdin, env={"GROUNDSWELL__LOCAL__ENCODER": "true"}).stdout == flagged.stdout
+    plain = run("classify", "--config", "on.toml", "--no-encoder", cwd=tmp_path, stdin=stdin)
+    assert plain.stdout == run("classify", cwd=tmp_path, stdin=stdin).stdout
+    assert plain.stdout != flagged.stdout  # calibrated differently, at the least
+
+
 def test_train_with_feedback_adds_the_corrections_from_the_database(tmp_path: Path) -> None:
     from sqlmodel import Session
 

@@ -15,8 +15,9 @@ from agents.classifiers.local import LocalClassifier
 from connectors.base import FatalSourceError, Message
 from groundswell import store
 from signals.portfolio import Account
-from groundswell.training import (Example, TrainingParams, feedback_examples, load_examples, train,
-                                  training_files)
+from groundswell.training import (COMBINATION_WEIGHTS, Example, TrainingParams, feedback_examples,
+                                  load_encoder_folds, load_examples, train, training_files)
+from signals.catalog import MESSAGE_TYPES
 
 REPO = Path(__file__).resolve().parents[2]
 DEV = REPO / "training" / "data" / "dev_messages.jsonl"
@@ -154,3 +155,32 @@ def test_feedback_rejects_what_it_cannot_use(engine) -> None:
         with pytest.raises(LookupError, match="slack:nope"):
             store.add_feedback(session, source="slack", source_id="nope", signal_type="advocacy",
                                verdict="not_signal", at=TS)
+
+
+def _folds(examples: list[Example], logit_of) -> dict[str, np.ndarray]:
+    return {e.id: np.array([logit_of(t in e.labels) for t in MESSAGE_TYPES], dtype=np.float32)
+            for e in examples if e.gold}
+
+
+def test_a_perfect_encoder_makes_a_perfect_combination(dev, model) -> None:
+    combined = train(dev, FAST, encoder_folds=_folds(dev, lambda positive: 5.0 if positive else -5.0))
+    assert set(combined.meta["combination"]["weights"].values()) <= set(COMBINATION_WEIGHTS)
+    assert min(combined.meta["combination_out_of_fold_f1"].values()) >= 0.99
+    assert min(model.meta["out_of_fold_f1"].values()) < 0.9  # the n-gram model alone is not
+    assert combined.meta["combination_examples"] == len(dev)
+
+
+def test_a_useless_encoder_leaves_the_n_gram_ranking_alone(dev, model) -> None:
+    combined = train(dev, FAST, encoder_folds=_folds(dev, lambda positive: 0.0))
+    # a constant logit only shifts the n-gram score, so each type's F1 is the n-gram model's own
+    assert combined.meta["combination_out_of_fold_f1"] == model.meta["out_of_fold_f1"]
+
+
+def test_encoder_folds_for_other_types_are_refused(tmp_path: Path) -> None:
+    np.savez_compressed(tmp_path / "f.npz", ids=np.array(["a"]), logits=np.zeros((1, 2), dtype=np.float32),
+                        types=np.array(["churn_intent", "gone_type"]))
+    with pytest.raises(FatalSourceError, match="rerun tools/train_encoder.py --folds"):
+        load_encoder_folds(tmp_path / "f.npz")
+    (tmp_path / "junk.npz").write_bytes(b"not a zip")
+    with pytest.raises(FatalSourceError, match="not the encoder's out-of-fold scores"):
+        load_encoder_folds(tmp_path / "junk.npz")

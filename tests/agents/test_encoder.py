@@ -1,0 +1,119 @@
+"""The numpy encoder: BERT's tokenizer exactly, PyTorch's forward pass closely, and the local backend with it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import numpy as np
+import pytest
+
+from agents.base import ClassifierError
+from agents.classifiers.encoder import MAX_TOKENS, Encoder, quantise
+from agents.classifiers.linear import LinearModel
+from agents.classifiers.local import LocalClassifier, document_of, load_encoder, load_model
+from connectors.base import Message
+
+TS = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def encoder() -> Encoder:
+    return load_encoder()
+
+
+def pieces(encoder: Encoder, text: str) -> list[str]:
+    words = {i: w for w, i in encoder.tokenizer.ids.items()}
+    return [words[i] for i in encoder.tokenizer.encode(text)]
+
+
+# What Hugging Face's BertTokenizer (all-MiniLM-L6-v2's) makes of each text.
+@pytest.mark.parametrize("text, expected", [
+    ("Thanks! Works for me, see you Tuesday.",
+     "[CLS] thanks ! works for me , see you tuesday . [SEP]"),
+    ("The CFO is scrutinising every line item",
+     "[CLS] the cf ##o is sc ##rut ##ini ##sing every line item [SEP]"),
+    ("I'm moving over to the platform team, so Priya will be your contact.",
+     "[CLS] i ' m moving over to the platform team , so pri ##ya will be your contact . [SEP]"),
+    ("Café résumé: 我们 naïve-ish, über-long-hyphenated-words & emoji 🚀 in one line.",
+     "[CLS] cafe resume : 我 [UNK] naive - is ##h , uber - long - h ##yp ##hen ##ated - words & em ##oj ##i [UNK] "
+     "in one line . [SEP]"),
+    ("", "[CLS] [SEP]"),
+])
+def test_wordpiece_matches_bert(encoder: Encoder, text: str, expected: str) -> None:
+    assert pieces(encoder, text) == expected.split()
+
+
+def test_control_characters_vanish_and_overlong_words_are_unknown(encoder: Encoder) -> None:
+    assert pieces(encoder, "renew\x00al\u200b\tplease") == pieces(encoder, "renewal please")
+    assert pieces(encoder, "x" * 101 + " ok") == ["[CLS]", "[UNK]", "ok", "[SEP]"]
+
+
+def test_long_text_is_cut_to_the_length_the_encoder_was_trained_on(encoder: Encoder) -> None:
+    ids = encoder.tokenizer.encode("we will not renew " * 200)
+    assert len(ids) == MAX_TOKENS and ids[-1] == encoder.tokenizer.sep
+    assert np.isfinite(encoder.logits(["we will not renew " * 200])).all()
+
+
+def test_numpy_forward_pass_matches_the_pytorch_reference(encoder: Encoder) -> None:
+    # check_logits were computed by PyTorch from the unrounded weights when the file was exported
+    got = encoder.logits(encoder.meta["check_texts"])
+    reference = np.array(encoder.meta["check_logits"])
+    assert got.shape == reference.shape
+    assert np.abs(got - reference).max() <= 0.15
+    assert (np.sign(got) == np.sign(reference))[np.abs(reference) > 0.5].all()
+
+
+def test_a_message_scores_the_same_alone_and_in_a_batch_of_other_lengths(encoder: Encoder) -> None:
+    texts = ["We will not renew.", "Can we get pricing for fifty more seats across the EMEA team next quarter?",
+             "ok", "The CFO is scrutinising every line item this quarter. " * 5]
+    together = encoder.logits(texts)
+    alone = np.concatenate([encoder.logits([t]) for t in texts])
+    assert np.allclose(together, alone, atol=1e-4)
+
+
+def test_quantise_round_trips_within_half_a_step() -> None:
+    matrix = np.random.default_rng(0).normal(size=(50, 7)).astype(np.float32)
+    for axis in (0, 1):
+        values, scale = quantise(matrix, axis)
+        assert values.dtype == np.int8
+        assert np.abs(values * scale - matrix).max() <= scale.max() / 2 + 1e-6
+
+
+def customer(text: str, side: str = "customer") -> Message:
+    return Message(source="slack", source_id=text[:20], ts=TS, author="Dana Kim", text=text, author_side=side)
+
+
+@pytest.fixture(scope="module")
+def combined(encoder: Encoder) -> LocalClassifier:
+    return LocalClassifier(load_model(), encoder=encoder)
+
+
+def test_paraphrased_churn_is_found_with_its_evidence(combined: LocalClassifier) -> None:
+    text = "Morning! Quick heads-up: we'll probably consolidate onto what the parent company uses after the merger."
+    verdicts = combined.classify([customer(text)])[0]
+    churn = [v for v in verdicts if v.type == "churn_intent"]
+    assert churn and churn[0].evidence in text and "consolidate" in churn[0].evidence
+
+
+def test_the_vendors_own_words_raise_only_action_items(combined: LocalClassifier) -> None:
+    text = "We'll probably consolidate onto what the parent company uses. I'll send the migration plan by Friday."
+    verdicts = combined.classify([customer(text, side="vendor")])[0]
+    assert {v.type for v in verdicts} == {"action_item"}
+
+
+def test_the_screen_keeps_small_talk_from_the_encoder(encoder: Encoder) -> None:
+    classifier = LocalClassifier(load_model(), encoder=encoder, screen=0.5)
+    messages = [customer("Thanks, see you Tuesday!"), customer("We have decided not to renew the contract.")]
+    documents = [document_of(m.text) for m in messages]
+    scores = classifier._combined(messages, documents, classifier.model.pool(documents).raw)
+    assert np.isneginf(scores[0]).all()  # never read by the encoder: no type can be reported
+    assert np.isfinite(scores[1]).all()
+
+
+def test_a_model_without_a_combination_is_refused(encoder: Encoder) -> None:
+    model = load_model()
+    bare = LinearModel(types=model.types, vocabulary=model.vocabulary, idf=model.idf, weights=model.weights,
+                       bias=model.bias, calibration=model.calibration, thresholds=model.thresholds,
+                       meta={k: v for k, v in model.meta.items() if k != "combination"})
+    with pytest.raises(ClassifierError, match="groundswell train"):
+        LocalClassifier(bare, encoder=encoder)
