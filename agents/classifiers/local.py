@@ -25,7 +25,7 @@ from __future__ import annotations
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import ClassVar, Sequence
+from typing import Any, Callable, ClassVar, Sequence, TypeVar
 
 import numpy as np
 
@@ -38,6 +38,7 @@ from agents.deadlines import greeted_name, resolve_due, resolve_owner
 from connectors.base import Message
 from signals.catalog import TASK_TYPES
 
+T = TypeVar("T")
 PACKAGED_MODEL = "model/local.npz"
 PACKAGED_ENCODER = "model/encoder.npz"
 # With the encoder: the n-gram model's slack below a threshold for a message to be read by the encoder.
@@ -46,26 +47,23 @@ DEFAULT_SCREEN = 2.0
 
 def load_model(path: Path | None = None) -> LinearModel:
     """The model at `path`, else the one shipped in the package."""
-    try:
-        if path is not None:
-            return LinearModel.load(path)
-        with resources.files("agents.classifiers").joinpath(PACKAGED_MODEL).open("rb") as handle:
-            return LinearModel.load(handle)
-    except (OSError, KeyError, ValueError) as exc:
-        where = path or f"agents/classifiers/{PACKAGED_MODEL}"
-        raise ClassifierError(f"cannot load the local model from {where}: {exc}; run `groundswell train`") from None
+    return _load(LinearModel.load, path, PACKAGED_MODEL, "the local model", "run `groundswell train`")
 
 
 def load_encoder(path: Path | None = None) -> Encoder:
     """The encoder at `path`, else the one shipped in the package."""
+    return _load(Encoder.load, path, PACKAGED_ENCODER, "the encoder", "run tools/train_encoder.py")
+
+
+def _load(read: Callable[[Any], T], path: Path | None, packaged: str, what: str, fix: str) -> T:
     try:
         if path is not None:
-            return Encoder.load(path)
-        with resources.files("agents.classifiers").joinpath(PACKAGED_ENCODER).open("rb") as handle:
-            return Encoder.load(handle)
+            return read(path)
+        with resources.files("agents.classifiers").joinpath(packaged).open("rb") as handle:
+            return read(handle)
     except (OSError, KeyError, ValueError) as exc:
-        where = path or f"agents/classifiers/{PACKAGED_ENCODER}"
-        raise ClassifierError(f"cannot load the encoder from {where}: {exc}; run tools/train_encoder.py") from None
+        where = path or f"agents/classifiers/{packaged}"
+        raise ClassifierError(f"cannot load {what} from {where}: {exc}; {fix}") from None
 
 
 def new_text(text: str) -> str:

@@ -117,3 +117,12 @@ def test_a_model_without_a_combination_is_refused(encoder: Encoder) -> None:
                        meta={k: v for k, v in model.meta.items() if k != "combination"})
     with pytest.raises(ClassifierError, match="groundswell train"):
         LocalClassifier(bare, encoder=encoder)
+
+
+def test_an_unreadable_model_file_is_one_clear_error(tmp_path) -> None:
+    junk = tmp_path / "encoder.npz"
+    junk.write_bytes(b"not a zip archive")
+    with pytest.raises(ClassifierError, match=r"cannot load the encoder from .*encoder\.npz: .*tools/train_encoder\.py"):
+        load_encoder(junk)
+    with pytest.raises(ClassifierError, match=r"cannot load the local model from .*missing\.npz: .*groundswell train"):
+        load_model(tmp_path / "missing.npz")
