@@ -50,18 +50,10 @@ TRAINING = REPO / "training"
 PUBLIC_TESTS = REPO / "tests" / "data" / "public" / "churn_hard_negatives.json"
 MEETINGS = REPO.parent / "shared" / "data" / "public" / "meetings_qmsum"  # not in the repository: skipped if absent
 SHORT = 200  # characters: a chat-sized message
-ENCODER = False  # --encoder: measure the local backend with the fine-tuned encoder
-
-
-def make_classifier() -> LocalClassifier:
-    return LocalClassifier(encoder=load_encoder() if ENCODER else None)
-
-
-def measure_speed(examples, total: int) -> float:
+def measure_speed(classifier: LocalClassifier, examples, total: int) -> float:
     """Messages per second classifying `examples` repeated to `total` messages (best of three runs)."""
     messages = [to_message(e) for e in examples]
     batch = (messages * (total // len(messages) + 1))[:total]
-    classifier = make_classifier()
     best = float("inf")
     for _ in range(3):
         started = time.perf_counter()
@@ -71,7 +63,7 @@ def measure_speed(examples, total: int) -> float:
     return total / best
 
 
-def measure_cli(examples, total: int) -> tuple[float, float]:
+def measure_cli(examples, total: int, *, encoder: bool) -> tuple[float, float]:
     """(messages/s, seconds) for `groundswell classify --input FILE` on `total` lines, process start included."""
     lines = [json.dumps({"id": f"m{i}", "text": e.text, "source": e.source, "author": e.author,
                          "author_side": e.author_side, "ts": e.ts.isoformat()})
@@ -80,7 +72,7 @@ def measure_cli(examples, total: int) -> tuple[float, float]:
         path = Path(tmp) / "in.jsonl"
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         started = time.perf_counter()
-        command = [sys.executable, "-m", "groundswell", "classify", "--input", str(path)] + ["--encoder"] * ENCODER
+        command = [sys.executable, "-m", "groundswell", "classify", "--input", str(path)] + ["--encoder"] * encoder
         done = subprocess.run(command, cwd=tmp,
                               capture_output=True, text=True, check=True, env=dict(os.environ))
         elapsed = time.perf_counter() - started
@@ -104,9 +96,8 @@ def recorded(pairs) -> Evaluation:
     return result
 
 
-def heldout(resamples: int = 1000) -> None:
+def heldout(classifier: LocalClassifier, resamples: int = 1000) -> None:
     """The shipped model on each held-out file and on all of them, with a bootstrap interval over messages."""
-    classifier = make_classifier()
     files = heldout_files(TRAINING)
     pairs = []
     for path in files:
@@ -149,11 +140,11 @@ def cross_validate_with_encoder(examples, scored: list[bool], folds: int = 5) ->
     return results
 
 
-def cross_validation(folds: int) -> None:
+def cross_validation(folds: int, *, encoder: bool) -> None:
     examples = load_examples(training_files(TRAINING))
     scored = [e.gold for e in examples]
     started = time.perf_counter()
-    if ENCODER:
+    if encoder:
         results = cross_validate_with_encoder(examples, scored, folds)
     else:
         results = cross_validate(examples, TrainingParams(), folds=folds, scored=scored)
@@ -170,9 +161,8 @@ def cross_validation(folds: int) -> None:
     print(f"no-signal messages flagged: {statistics.mean(fpr):.1%} ± {statistics.stdev(fpr):.1%}")
 
 
-def public_tests() -> None:
+def public_tests(classifier: LocalClassifier) -> None:
     sets = json.loads(PUBLIC_TESTS.read_text(encoding="utf-8"))
-    classifier = make_classifier()
     print("\nchurn_intent on public test splits (never trained on)")
     for name, texts in sets.items():
         messages = [Message(source="slack", source_id=f"p{i}", ts=datetime(2025, 1, 1, tzinfo=timezone.utc),
@@ -193,11 +183,11 @@ def meeting_messages(folder: Path) -> list[Message]:
                     author="unknown", text=t) for i, t in enumerate(turns)]
 
 
-def meeting_turns(folder: Path) -> None:
+def meeting_turns(classifier: LocalClassifier, folder: Path) -> None:
     """Share of ordinary meeting turns that raise each type: a false-positive floor."""
     messages = meeting_messages(folder)
     counts: dict[str, int] = {}
-    for verdicts in make_classifier().classify(messages):
+    for verdicts in classifier.classify(messages):
         for v in {v.type for v in verdicts}:
             counts[v] = counts.get(v, 0) + 1
     flagged = ", ".join(f"{t} {n / len(messages):.1%}" for t, n in sorted(counts.items(), key=lambda kv: -kv[1]))
@@ -211,25 +201,25 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--encoder", action="store_true", help="the local backend with the fine-tuned encoder")
     args = parser.parse_args()
-    global ENCODER
-    ENCODER = args.encoder
+    classifier = LocalClassifier(encoder=load_encoder() if args.encoder else None)
+    with_encoder = " with the encoder" if args.encoder else ""
     if args.quality:
-        print(f"held-out files (never trained on), shipped model{' with the encoder' if ENCODER else ''}:")
-        heldout()
-        public_tests()
+        print(f"held-out files (never trained on), shipped model{with_encoder}:")
+        heldout(classifier)
+        public_tests(classifier)
         if MEETINGS.is_dir():
-            meeting_turns(MEETINGS)
-        cross_validation(args.folds)
+            meeting_turns(classifier, MEETINGS)
+        cross_validation(args.folds, encoder=args.encoder)
         return
     examples = load_examples([TRAINING / "data" / "dev_messages.jsonl"])
     short = [e for e in examples if len(e.text) <= SHORT]
-    print(f"local classifier{' with the encoder' if ENCODER else ''}, one process, batches of 1,000, "
+    print(f"local classifier{with_encoder}, one process, batches of 1,000, "
           f"{args.messages:,} messages (best of 3):")
-    print(f"  dev messages repeated:       {measure_speed(examples, args.messages):9,.0f} messages/s"
+    print(f"  dev messages repeated:       {measure_speed(classifier, examples, args.messages):9,.0f} messages/s"
           f"  (mean {sum(len(e.text) for e in examples) / len(examples):.0f} chars)")
-    print(f"  dev messages <= {SHORT} chars:  {measure_speed(short, args.messages):9,.0f} messages/s"
+    print(f"  dev messages <= {SHORT} chars:  {measure_speed(classifier, short, args.messages):9,.0f} messages/s"
           f"  ({len(short)} distinct, mean {sum(len(e.text) for e in short) / len(short):.0f} chars)")
-    rate, seconds = measure_cli(examples, args.messages)
+    rate, seconds = measure_cli(examples, args.messages, encoder=args.encoder)
     print(f"  `groundswell classify --input` on {args.messages:,} dev lines: {rate:9,.0f} messages/s "
           f"({seconds:.1f}s including process start and model load)")
 

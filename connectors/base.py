@@ -56,6 +56,14 @@ def retry_after_seconds(value: object, *, now: datetime | None = None) -> float 
     return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
+def retry_after_header(headers: object) -> float | None:
+    """The wait a response's Retry-After header asks for, found in any header mapping whatever its case."""
+    items = getattr(headers, "items", None)
+    if items is None:
+        return None
+    return retry_after_seconds(next((v for k, v in items() if str(k).lower() == "retry-after"), None))
+
+
 class FatalSourceError(SourceError):
     """Bad input or credentials: retrying will not help."""
 

@@ -52,7 +52,7 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
 from connectors.base import (FatalSourceError, Message, RetriableSourceError, Skip, SkipLog, SourceError,
-                             retry_after_seconds, to_utc)
+                             retry_after_header, to_utc)
 from connectors.directory import Directory
 from connectors.email_text import message_ids, parse_addresses
 from connectors.mbox import email_to_message
@@ -312,7 +312,7 @@ class GmailConnector(SkipLog):
         if status == 404:
             raise _NotFound(what)
         if status == 429 or status >= 500 or (status == 403 and reason in _RATE_REASONS):
-            after = retry_after_seconds(exc.resp.get("retry-after") if hasattr(exc.resp, "get") else None)
+            after = retry_after_header(exc.resp)
             if last:
                 wait = f"Retry-After {after:g} s" if after is not None else "no Retry-After"
                 raise RetriableSourceError(f"Gmail failed {what} for {mailbox} with HTTP {status} past "

@@ -41,7 +41,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, ClassVar, Iterator
 
 from connectors.base import (FatalSourceError, Message, RetriableSourceError, Skip, SkipLog, SourceError,
-                             retry_after_seconds, to_utc)
+                             retry_after_header, to_utc)
 from connectors.directory import Directory
 from connectors.transcript_formats import Call, TranscriptFormatError, read_gong_calls
 from connectors.transcripts import (GONG_UNITS, collect_emails, list_participants, match_emails, merge_turns,
@@ -145,11 +145,10 @@ class GongConnector(SkipLog):
         turns = merge_turns(call.cues)
         if not turns or call.started is None:
             return []
-        parties = [p for p in record.get("parties") or [] if isinstance(p, dict)]
         emails = match_emails(call, turns, self.directory)
         participants = list_participants(call, turns, emails)
         title = call.title or f"Gong call {call.call_id}"
-        account_id, hint = self._account(call, parties, emails, title)
+        account_id, hint = self._account(call, emails, title)
         start, url = to_utc(call.started), (record.get("metaData") or {}).get("url")
         messages = []
         for index, turn in enumerate(turns):
@@ -162,11 +161,9 @@ class GongConnector(SkipLog):
                 url=url if isinstance(url, str) else None, unresolved_hint=hint))
         return messages
 
-    def _account(self, call: Call, parties: list[dict], emails: dict[str, str],
-                 title: str) -> tuple[str | None, str | None]:
+    def _account(self, call: Call, emails: dict[str, str], title: str) -> tuple[str | None, str | None]:
         """(account_id, None), or (None, why nothing matched)."""
-        external = [str(p["emailAddress"]).strip().lower() for p in parties if p.get("emailAddress")
-                    and str(p.get("affiliation") or "").lower() != "internal"]
+        external = [p.email.lower() for p in call.people if p.email and p.side != "vendor"]  # not Internal
         for addresses in (external, collect_emails(call, emails)):
             votes = Counter(a for a in map(self.directory.account_for_email, addresses) if a)
             if votes:
@@ -220,8 +217,7 @@ class GongConnector(SkipLog):
                 with self.http(request, timeout=self.timeout) as response:
                     return json.loads(response.read().decode("utf-8"))
             except urllib.error.HTTPError as error:
-                header = error.headers.get("Retry-After") if error.headers is not None else None
-                problem, after = f"HTTP {error.code}", retry_after_seconds(header)
+                problem, after = f"HTTP {error.code}", retry_after_header(error.headers)
                 detail = _detail(error)
                 if error.code == 404:
                     return {}

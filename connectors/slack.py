@@ -39,7 +39,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from slack_sdk.web import SlackResponse
 
 from connectors.base import (FatalSourceError, Message, RetriableSourceError, Skip, SkipLog, SourceError,
-                             retry_after_seconds, to_utc)
+                             retry_after_header, to_utc)
 from connectors.directory import Directory
 from connectors.slack_export import MALFORMED, SlackChannel, SlackWorkspace, api_workspace, slack_time
 
@@ -304,8 +304,7 @@ def _api_error(method: str, response: SlackResponse) -> SourceError:
     """One line for what Slack said, retriable or fatal; the token is never in it."""
     error = str(response.get("error") or f"HTTP {response.status_code}")
     if response.status_code == 429 or error == "ratelimited":
-        header = next((v for k, v in (response.headers or {}).items() if k.lower() == "retry-after"), None)
-        after = retry_after_seconds(header)
+        after = retry_after_header(response.headers)
         wait = f"Retry-After {after:g} s" if after is not None else "no Retry-After"
         return RetriableSourceError(f"Slack rate-limited {method} past the retries ({wait}): sync again later",
                                     retry_after=after)

@@ -13,7 +13,6 @@ its own transaction a session still reads the revision its writes made.
 from __future__ import annotations
 
 from sqlalchemy import event, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from groundswell.tables import RevisionRow
@@ -41,9 +40,10 @@ def _write_pending(session: Session) -> None:
     pending = session.info.pop(_PENDING, 0)
     if not pending:
         return
+    from groundswell.store import dialect_insert  # here, not at the top: store imports this module
+
     t = RevisionRow.__table__
-    insert = (postgresql if session.get_bind().dialect.name == "postgresql" else sqlite).insert(t)
-    stmt = insert.values(name="data", value=pending)
+    stmt = dialect_insert(session, t).values(name="data", value=pending)
     session.connection().execute(stmt.on_conflict_do_update(index_elements=["name"], set_={"value": t.c.value + pending}))
 
 

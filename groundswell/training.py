@@ -24,7 +24,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from agents.classifiers.combined import Combination
+from agents.classifiers.combined import Combination, mix
 from agents.classifiers.linear import Document, LinearModel
 from agents.classifiers.local import document_of
 from connectors.base import FatalSourceError
@@ -256,7 +256,7 @@ def fit_combination(model: LinearModel, examples: Sequence[Example], raw: np.nda
         mask, y = _gold(examples, type_id)
         y = y[has[mask]]
         mask &= has
-        combined = {w: w * (raw[mask, j] - centres[j]) + (1 - w) * logits[mask, j] for w in COMBINATION_WEIGHTS}
+        combined = {w: mix(w, raw[mask, j] - centres[j], logits[mask, j]) for w in COMBINATION_WEIGHTS}
         w = max(COMBINATION_WEIGHTS, key=lambda w: (round(_f1_at_best(combined[w], y), 3), -abs(w - 0.5)))
         iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(combined[w], y)
         weights.append(w)

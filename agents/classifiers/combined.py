@@ -17,6 +17,11 @@ from typing import Any, Sequence
 import numpy as np
 
 
+def mix(weight: float | np.ndarray, ngram_centred: np.ndarray, encoder_logits: np.ndarray) -> np.ndarray:
+    """The combined score: `weight` of the n-gram score (measured from its threshold), the rest the encoder's logit."""
+    return weight * ngram_centred + (1.0 - weight) * encoder_logits
+
+
 @dataclass(frozen=True)
 class Combination:
     types: tuple[str, ...]
@@ -26,7 +31,7 @@ class Combination:
     calibration: dict[str, tuple[np.ndarray, np.ndarray]]
 
     def score(self, ngram_raw: np.ndarray, encoder_logits: np.ndarray) -> np.ndarray:
-        return self.weights * (ngram_raw - self.centres) + (1.0 - self.weights) * encoder_logits
+        return mix(self.weights, ngram_raw - self.centres, encoder_logits)
 
     def confidence(self, type_id: str, scores: np.ndarray) -> np.ndarray:
         xs, ys = self.calibration[type_id]

@@ -66,9 +66,9 @@ def _load(read: Callable[[Any], T], path: Path | None, packaged: str, what: str,
         raise ClassifierError(f"cannot load {what} from {where}: {exc}; {fix}") from None
 
 
-def new_text(text: str) -> str:
-    """A message's new text, its sentences joined by spaces: what the encoder reads."""
-    return " ".join(text[a:b] for a, b in document_spans(text))
+def new_text(text: str, spans: Sequence[tuple[int, int]] | None = None) -> str:
+    """A message's new text, its sentences (`spans`, when already found) joined by spaces: what the encoder reads."""
+    return " ".join(text[a:b] for a, b in (document_spans(text) if spans is None else spans))
 
 
 def document_spans(text: str) -> list[tuple[int, int]]:
@@ -97,6 +97,8 @@ class LocalClassifier:
                  screen: float = DEFAULT_SCREEN) -> None:
         self.model = model or load_model()
         self.encoder, self.screen, self.combination = encoder, screen, None
+        self._thresholds = np.array([self.model.thresholds[t] for t in self.model.types])
+        self._customer_only = np.array([t not in TASK_TYPES for t in self.model.types])
         if encoder is not None:
             if "combination" not in self.model.meta or tuple(encoder.types) != self.model.types:
                 raise ClassifierError("this local model has no combination with the encoder: rebuild it with "
@@ -110,19 +112,14 @@ class LocalClassifier:
         pooled = self.model.pool(documents)
         if self.combination is None:
             scores, confidence = pooled.raw, self.model.confidence
-            thresholds = np.array([self.model.thresholds[t] for t in self.model.types])
             margin = float(self.model.meta.get("evidence_margin", float("inf")))
             # reported only if the best sentence alone comes near: then the quote shows why
-            hit = (scores >= thresholds) & (pooled.best_score >= thresholds - margin)
+            hit = (scores >= self._thresholds) & (pooled.best_score >= self._thresholds - margin)
         else:
             # the encoder reads the whole message: no one sentence has to carry the decision
             scores, confidence = self._combined(messages, documents, pooled.raw), self.combination.confidence
             hit = scores >= self.combination.thresholds
-        hit &= pooled.best >= 0
-        customer_only = np.array([t not in TASK_TYPES for t in self.model.types])
-        for i, message in enumerate(messages):
-            if message.author_side == "vendor":
-                hit[i] &= ~customer_only  # the vendor's own words are never customer risk
+        hit &= (pooled.best >= 0) & self._allowed(messages)
         return [[self._verdict(message, document, self.model.types[j], int(pooled.best[i, j]),
                                float(confidence(self.model.types[j], scores[i, j])))
                  for j in np.flatnonzero(hit[i])]
@@ -131,10 +128,9 @@ class LocalClassifier:
     def _combined(self, messages: Sequence[Message], documents: Sequence[Document], raw: np.ndarray) -> np.ndarray:
         """Combined scores; -inf for every type of a message the screen keeps from the encoder."""
         scores = np.full_like(raw, -np.inf)
-        read = [i for i, near in enumerate(self._near(messages, raw, self.screen)) if near]
-        if read:
-            # `new_text` of each message, from the spans already found
-            logits = self.encoder.logits([" ".join(messages[i].text[a:b] for a, b in documents[i].spans) for i in read])
+        read = np.flatnonzero(self._near(messages, raw, self.screen))
+        if read.size:
+            logits = self.encoder.logits([new_text(messages[i].text, documents[i].spans) for i in read])
             scores[read] = self.combination.score(raw[read], logits)
         return scores
 
@@ -144,13 +140,16 @@ class LocalClassifier:
         The cascade's screen: only these go on to the LLM.  A vendor's message
         is only screened for the types a vendor can raise (action items).
         """
-        return self._near(messages, self.model.pool([document_of(m.text) for m in messages]).raw, slack)
+        return self._near(messages, self.model.pool([document_of(m.text) for m in messages]).raw, slack).tolist()
 
-    def _near(self, messages: Sequence[Message], raw: np.ndarray, slack: float) -> list[bool]:
-        every = list(enumerate(self.model.types))
-        vendor = [(j, t) for j, t in every if t in TASK_TYPES]
-        return [any(raw[i][j] >= self.model.thresholds[t] - slack for j, t in (vendor if m.author_side == "vendor" else every))
-                for i, m in enumerate(messages)]
+    def _near(self, messages: Sequence[Message], raw: np.ndarray, slack: float) -> np.ndarray:
+        """Per message: does some type it may raise score within `slack` of its threshold?"""
+        return ((raw >= self._thresholds - slack) & self._allowed(messages)).any(axis=1)
+
+    def _allowed(self, messages: Sequence[Message]) -> np.ndarray:
+        """(messages, types): the types each message may raise; the vendor's own words are never customer risk."""
+        vendor = np.array([m.author_side == "vendor" for m in messages], dtype=bool)
+        return ~(vendor[:, None] & self._customer_only)
 
     def _verdict(self, message: Message, document: Document, type_id: str, best: int, confidence: float) -> Verdict:
         """The type's verdict, quoting the sentence that scored best for it."""
