@@ -3,9 +3,9 @@
 The local classifier can add a second opinion to its n-gram model: a
 6-layer MiniLM (all-MiniLM-L6-v2, Apache-2.0) fine-tuned on the labelled
 messages (`tools/train_encoder.py`, which needs PyTorch; running it does
-not).  The n-gram model knows the exact phrases; the encoder knows that
-"consolidate onto what the parent company uses" and "move to their platform"
-mean the same thing.  Together they do better than either (BENCHMARKS.md).
+not).  The n-gram model knows the phrases it was shown; the encoder reads
+meaning across wordings it was not.  Each misses things the other finds, and
+together they do better than either (BENCHMARKS.md).
 
 The weights ship as int8 with one scale per output column, dequantised to
 float32 when loaded.  The file is a NumPy `.npz` read with
