@@ -27,6 +27,8 @@ from scipy import sparse
 
 from agents.classifiers.features import GRAM_PREFIX, Features, char_grams, split_features
 
+WORD_CACHE = 200_000  # words whose n-gram columns are remembered; past this the cache starts again
+
 
 @dataclass(frozen=True, slots=True)
 class Document:
@@ -67,6 +69,7 @@ class LinearModel:
     thresholds: dict[str, float] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
     _gram_columns: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False, compare=False)
+    word_cache: int = field(default=WORD_CACHE, repr=False, compare=False)
     _is_gram: np.ndarray = field(default=None, repr=False, compare=False)  # per column: a character n-gram?
 
     def __post_init__(self) -> None:
@@ -97,7 +100,11 @@ class LinearModel:
 
         A word's character n-grams are looked up once per model and cached:
         most of a message's features are those n-grams, and words repeat.
+        The cache is emptied when full, so a long-running `serve` that meets
+        every typo and id in the world does not grow without bound.
         """
+        if len(self._gram_columns) > self.word_cache:
+            self._gram_columns.clear()
         get, grams_of = self.vocabulary.get, self._gram_columns
         part_ids: list[int] = []
         columns: list[int] = []

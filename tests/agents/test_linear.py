@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -32,3 +33,16 @@ def test_an_empty_batch_and_an_unknown_vocabulary_score_safely() -> None:
     assert whole.shape == (0, len(model.types))
     [scores] = model.decision([{"zzzz-not-a-feature": 3}])
     assert np.allclose(scores, model.bias)  # no known feature: the bias alone
+
+
+def test_the_word_cache_is_bounded_and_never_changes_a_score() -> None:
+    model = load_model()
+    small = dataclasses.replace(model, word_cache=50, _gram_columns={})
+    words = ["".join(chr(97 + i // 26 ** k % 26) for k in range(3)) + "ment" for i in range(200)]  # 200 distinct
+    batches = [[f"The {w} renewal quote for {v} seats" for w, v in zip(words[i:i + 20], words[i + 1:i + 21])]
+               for i in range(0, 180, 20)]
+    for texts in batches:
+        documents = [document_of(t) for t in texts]
+        assert np.allclose(small.pool(documents).raw, model.pool(documents).raw, atol=1e-6)
+        assert len(small._gram_columns) <= 50 + 45  # emptied when past the bound; one batch adds at most its words
+    assert len(model._gram_columns) > 95  # unbounded by default for a batch this small: the bound was what held
