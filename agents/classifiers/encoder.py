@@ -24,17 +24,21 @@ import numpy as np
 MAX_TOKENS = 128        # what the encoder was fine-tuned with, [CLS] and [SEP] included
 MAX_WORD_CHARS = 100    # a longer "word" is [UNK], as in BERT
 BATCH = 32
+WORD_CACHE = 200_000    # words whose pieces are remembered; past this the cache starts again
 
 
 class WordPiece:
     """BERT's uncased tokenizer: clean, split CJK, lowercase, strip accents, split punctuation, WordPiece."""
 
-    def __init__(self, vocab: Sequence[str]) -> None:
+    def __init__(self, vocab: Sequence[str], cache_size: int = WORD_CACHE) -> None:
+        self.cache_size = cache_size
         self.ids = {token: i for i, token in enumerate(vocab)}
         self.unk, self.cls, self.sep = self.ids["[UNK]"], self.ids["[CLS]"], self.ids["[SEP]"]
         self._pieces: dict[str, tuple[int, ...]] = {}  # word -> its pieces: words repeat, so look each up once
 
     def encode(self, text: str, max_tokens: int = MAX_TOKENS) -> list[int]:
+        if len(self._pieces) > self.cache_size:  # bounded: a long-running process meets every typo there is
+            self._pieces.clear()
         ids = [self.cls]
         for word in _basic_words(text):
             pieces = self._pieces.get(word)

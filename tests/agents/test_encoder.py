@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from agents.base import ClassifierError
-from agents.classifiers.encoder import MAX_TOKENS, Encoder, quantise
+from agents.classifiers.encoder import MAX_TOKENS, Encoder, WordPiece, quantise
 from agents.classifiers.linear import LinearModel
 from agents.classifiers.local import LocalClassifier, document_of, load_encoder, load_model
 from connectors.base import Message
@@ -46,6 +46,15 @@ def test_wordpiece_matches_bert(encoder: Encoder, text: str, expected: str) -> N
 def test_control_characters_vanish_and_overlong_words_are_unknown(encoder: Encoder) -> None:
     assert pieces(encoder, "renew\x00al\u200b\tplease") == pieces(encoder, "renewal please")
     assert pieces(encoder, "x" * 101 + " ok") == ["[CLS]", "[UNK]", "ok", "[SEP]"]
+
+
+def test_the_word_cache_is_bounded_and_never_changes_a_tokenisation() -> None:
+    vocab = ["[UNK]", "[CLS]", "[SEP]", "re", "##new", "##al", "a", "##b", "##c"]
+    small, large = WordPiece(vocab, cache_size=2), WordPiece(vocab)
+    texts = ["renewal abc", "re ab ac", "renew abcabc zz", "renewal abc"]
+    assert [small.encode(t) for t in texts] == [large.encode(t) for t in texts]
+    assert small.encode("renewal") == [1, 3, 4, 5, 2]
+    assert len(small._pieces) <= 2 + 3 and len(large._pieces) > 5  # emptied when past the bound
 
 
 def test_long_text_is_cut_to_the_length_the_encoder_was_trained_on(encoder: Encoder) -> None:
