@@ -4,6 +4,8 @@
     python bench/classify.py --quality      # 5-fold cross-validation with its spread, the held-out
                                             # file, and churn_intent on public test splits
     python bench/classify.py --encoder [--quality]   # the same with the fine-tuned encoder
+    python bench/classify.py --encoder-folds F [F ...]   # cross-validation only, with these seeds' fold
+                                            # scores averaged: what an ensemble of those seeds would do
 
 Cross-validation: the hand-labelled messages (training/data, held-out file
 excluded) are split into 5 folds by a hash of their ids; each fold is
@@ -129,8 +131,14 @@ class RecordedEncoder:
         return np.array([self.by_text[t] for t in texts])
 
 
-def cross_validate_with_encoder(examples, scored: list[bool], folds: int = 5) -> list[Evaluation]:
-    logits = load_encoder_folds(TRAINING / FOLDS_FILE)
+def mean_fold_logits(paths: list[Path]) -> dict[str, np.ndarray]:
+    """Several seeds' out-of-fold logits averaged, over the messages every one of them scored."""
+    seeds = [load_encoder_folds(path) for path in paths]
+    return {i: np.mean([s[i] for s in seeds], axis=0) for i in sorted(set.intersection(*map(set, seeds)))}
+
+
+def cross_validate_with_encoder(examples, scored: list[bool], folds: int,
+                                logits: dict[str, np.ndarray]) -> list[Evaluation]:
     recorded_encoder = RecordedEncoder(examples, logits)
     results = []
     for k in range(folds):
@@ -140,12 +148,14 @@ def cross_validate_with_encoder(examples, scored: list[bool], folds: int = 5) ->
     return results
 
 
-def cross_validation(folds: int, *, encoder: bool) -> None:
+def cross_validation(folds: int, *, encoder: bool, encoder_folds: list[Path] | None = None) -> None:
     examples = load_examples(training_files(TRAINING))
     scored = [e.gold for e in examples]
     started = time.perf_counter()
     if encoder:
-        results = cross_validate_with_encoder(examples, scored, folds)
+        paths = encoder_folds or [TRAINING / FOLDS_FILE]
+        print(f"encoder fold scores: {' + '.join(p.name for p in paths)}")
+        results = cross_validate_with_encoder(examples, scored, folds, mean_fold_logits(paths))
     else:
         results = cross_validate(examples, TrainingParams(), folds=folds, scored=scored)
     macro = [r.macro_f1 for r in results]
@@ -200,7 +210,12 @@ def main() -> None:
     parser.add_argument("--quality", action="store_true")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--encoder", action="store_true", help="the local backend with the fine-tuned encoder")
+    parser.add_argument("--encoder-folds", nargs="+", type=Path,
+                        help="cross-validate only, the encoder's scores being the mean of these fold files")
     args = parser.parse_args()
+    if args.encoder_folds:
+        cross_validation(args.folds, encoder=True, encoder_folds=args.encoder_folds)
+        return
     classifier = LocalClassifier(encoder=load_encoder() if args.encoder else None)
     with_encoder = " with the encoder" if args.encoder else ""
     if args.quality:

@@ -18,9 +18,10 @@ out-of-fold scores come from models that never saw it.  Seeded; on one
 machine and torch version the run is repeatable.  Out-of-fold scores go to
 `training/encoder_folds.npz`, the shipped encoder to
 `agents/classifiers/model/encoder.npz`.  Another `--seed` writes
-`encoder_folds_seed1.npz` and `encoder_seed1.npz` instead, which nothing
-reads: a second seed measured the run-to-run spread and a two-seed ensemble
-(BENCHMARKS.md), and did not earn its place.
+`encoder_folds_seed1.npz` and `encoder_seed1.npz` instead, which the
+classifier never reads: `bench/classify.py --encoder-folds` measures that
+seed alone and averaged with the first (a two-seed ensemble, which did not
+earn its place: BENCHMARKS.md).
 """
 
 from __future__ import annotations
