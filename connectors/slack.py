@@ -17,6 +17,14 @@ page), fetches replies only for parents whose `latest_reply` moved, and
 re-reads watched threads whose parent is older than that window.  A reply to
 a thread quiet for longer than the lookback is missed.
 
+People.  users.list is paged at Tier 2 (about 20 calls a minute): a big
+workspace costs minutes of it.  A `SlackUsers` kept by the caller between
+syncs (`groundswell serve` keeps one) holds the list for `refresh`; within
+that, a channel member it does not hold (someone who joined since) is looked
+up alone with users.info, as Slack Connect members always are, so nobody
+new is read without their team and email, and no vendor employee's words
+pass for the customer's.  Channel members are read every sync.
+
 Limits.  Apps outside the Marketplace get one history or replies call a
 minute (docs.slack.dev, rate limits, 2025-05-29): `pace_seconds` spaces those
 calls, and `web_client` waits out each HTTP 429 for its Retry-After.
@@ -30,6 +38,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable, ClassVar, Iterable, Iterator
 
@@ -77,6 +86,18 @@ class _Unreadable(SourceError):
         self.code = code
 
 
+@dataclass
+class SlackUsers:
+    """The workspace's users.list, kept between syncs and read again once `refresh` has passed."""
+
+    refresh: timedelta = timedelta(hours=6)
+    users: dict[str, dict] = field(default_factory=dict)  # id -> users.list / users.info object
+    read_at: datetime | None = None
+
+    def fresh(self, now: datetime) -> bool:
+        return self.read_at is not None and now - self.read_at < self.refresh
+
+
 class SlackConnector(SkipLog):
     """Reads channels through the Web API; `skipped` lists what it could not read, `noise` the bot/system messages."""
 
@@ -85,10 +106,12 @@ class SlackConnector(SkipLog):
     def __init__(self, *, client: WebClient, directory: Directory, channels: Iterable[str] = (),
                  cursor: str | None = None, page_size: int = 200, pace_seconds: float = 0.0,
                  thread_lookback_days: int = 14, sleep: Callable[[float], None] = time.sleep,
-                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+                 users: SlackUsers | None = None) -> None:
         self.client, self.directory, self.channels = client, directory, list(channels)
         self.page_size, self.pace_seconds, self.thread_lookback_days = page_size, pace_seconds, thread_lookback_days
         self.sleep, self.clock = sleep, clock
+        self.users = users if users is not None else SlackUsers()
         self.skipped: list[Skip] = []
         self.noise: Counter[str] = Counter()
         self._saved, self._state = cursor, None
@@ -117,8 +140,7 @@ class SlackConnector(SkipLog):
         listed = list(self._pages("conversations.list", "channels", types="public_channel,private_channel",
                                   exclude_archived=True))
         targets = self._with_members(self._targets(listed))
-        users = list(self._pages("users.list", "members"))
-        users += self._strangers(users, targets)
+        users = self._users(targets)
         conversations = {c["id"]: c for c in listed} | {c["id"]: c for c in targets}
         workspace = api_workspace(self.directory, users, conversations.values(), team=auth.get("team_id"))
         base = str(auth.get("url") or "https://slack.com/")
@@ -169,8 +191,21 @@ class SlackConnector(SkipLog):
             readable.append({**channel, "members": members})
         return readable
 
+    def _users(self, channels: list[dict]) -> list[dict]:
+        """users.list, kept in `self.users` until it is due again, plus the channels' members it lacks."""
+        now = self.clock()
+        if not self.users.fresh(now):
+            listed = list(self._pages("users.list", "members"))
+            self.users.users = {u["id"]: u for u in listed if isinstance(u, dict) and isinstance(u.get("id"), str)}
+            self.users.read_at = now
+        for user in self._strangers(list(self.users.users.values()), channels):
+            if isinstance(user, dict) and isinstance(user.get("id"), str):
+                self.users.users[user["id"]] = user
+        return list(self.users.users.values())
+
     def _strangers(self, users: list[dict], channels: list[dict]) -> list[dict]:
-        """Members users.list leaves out (Slack Connect people of other teams), looked up one by one.
+        """Members the users at hand leave out, looked up one by one: Slack Connect people of other
+        teams (users.list never lists them) and anyone who joined since users.list was read.
 
         Their emails place them in an account, which their messages alone cannot.
         """

@@ -114,6 +114,7 @@ class SlackConfig(BaseModel):
     pace_seconds: float = Field(0.0, ge=0)  # apps outside the Marketplace: 60 (one history call a minute)
     thread_lookback_days: int = Field(14, ge=0)
     sync_minutes: int = Field(10, gt=0)
+    users_refresh_hours: float = Field(6.0, ge=0)  # serve re-reads users.list this often (0: every sync)
     mode: str = Field("socket", pattern="^(socket|http)$")
     port: int = Field(3000, gt=0, lt=65536)  # HTTP mode's port for /slack/events
 

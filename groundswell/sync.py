@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from connectors.directory import Directory
-from connectors.slack import SlackConnector
+from connectors.slack import SlackConnector, SlackUsers
 from groundswell import store
 from groundswell.pipeline import store_messages, stored_directory
 from groundswell.settings import GmailConfig, GongConfig, SlackConfig
@@ -58,12 +58,13 @@ def sync_source(engine: Engine, *, name: str, connect: Callable[[str | None, Dir
 
 
 def sync_slack(engine: Engine, *, client: WebClient, config: SlackConfig, vendor_domains: Iterable[str],
-               now: datetime) -> SyncReport:
-    """Read the watched Slack channels from the stored cursor."""
+               now: datetime, users: SlackUsers | None = None) -> SyncReport:
+    """Read the watched Slack channels from the stored cursor; `users`, kept by the caller, spares
+    re-reading users.list on every sync."""
     def connect(cursor: str | None, directory: Directory) -> SlackConnector:
         return SlackConnector(client=client, directory=directory, channels=config.channels, cursor=cursor,
                               page_size=config.page_size, pace_seconds=config.pace_seconds,
-                              thread_lookback_days=config.thread_lookback_days, clock=lambda: now)
+                              thread_lookback_days=config.thread_lookback_days, clock=lambda: now, users=users)
     return sync_source(engine, name="slack", connect=connect, vendor_domains=vendor_domains, now=now)
 
 

@@ -7,6 +7,7 @@ concrete engine, classifier and agents a command gets.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +69,10 @@ def build_sources(settings: Settings, config: Config, engine: Engine, *, slack: 
     from groundswell.scheduler import Source
     vendor, sources = config.vendor.domains, []
     if slack is not None:
+        from connectors.slack import SlackUsers
+        users = SlackUsers(refresh=timedelta(hours=config.slack.users_refresh_hours))  # kept from sync to sync
         sources.append(Source("slack", config.slack.sync_minutes, lambda now: sync.sync_slack(
-            engine, client=slack, config=config.slack, vendor_domains=vendor, now=now)))
+            engine, client=slack, config=config.slack, vendor_domains=vendor, now=now, users=users)))
     if config.gmail.mailboxes and (settings.gmail_service_account_file or settings.gmail_token_file):
         from connectors.gmail import service_factory
         make = service_factory(api_endpoint=settings.gmail_api_url,

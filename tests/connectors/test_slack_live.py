@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 
 from connectors.base import FILE_CONNECTORS, Connector, FatalSourceError, Message, RetriableSourceError
 from connectors.directory import Directory
-from connectors.slack import SlackConnector, slack_ts, web_client
+from connectors.slack import SlackConnector, SlackUsers, slack_ts, web_client
 from connectors.slack_export import SlackExportConnector
 from signals.portfolio import Account
 from tests.contracts.connector_contract import DIRECTORY, ConnectorContract, when
@@ -99,7 +99,8 @@ def fake() -> FakeSlack:
 
 def connector(fake: FakeSlack, directory: Directory, **kwargs: object) -> SlackConnector:
     kwargs.setdefault("client", WebClient(token=TOKEN, base_url=fake.url))
-    return SlackConnector(directory=directory, clock=lambda: NOW, **kwargs)
+    kwargs.setdefault("clock", lambda: NOW)
+    return SlackConnector(directory=directory, **kwargs)
 
 
 def sync(fake: FakeSlack, directory: Directory, **kwargs: object) -> tuple[SlackConnector, list[Message]]:
@@ -338,3 +339,42 @@ class TestSlackLiveContract(ConnectorContract):
         source = self.source(self.make_input(tmp_path))
         list(source.fetch())
         assert source.skipped == []
+
+
+# -- users between syncs ----------------------------------------------------------------
+
+def test_users_list_is_kept_between_syncs_and_newcomers_are_looked_up(fake: FakeSlack, directory: Directory) -> None:
+    users = SlackUsers(refresh=timedelta(hours=6))
+    first, _ = sync(fake, directory, channels=["ext-acme"], users=users)
+    assert len(fake.calls("users.list")) == 1 and {c["user"] for c in fake.calls("users.info")} == {"UDANA"}
+    fake.requests.clear()
+    # A new vendor engineer joins the channel and writes before users.list is due again.
+    fake.add_user("UNEW", "nora", "Nora New", "nora@vendorco.com", team="T0VENDOR")
+    fake.members["C0ACME"].append("UNEW")
+    fake.add_message("C0ACME", ts(18, 9), "UNEW", "We will cancel the old export job tonight.")
+    _, after = sync(fake, directory, channels=["ext-acme"], users=users, cursor=first.cursor)
+    assert not fake.calls("users.list")  # kept
+    assert [c["user"] for c in fake.calls("users.info")] == ["UNEW"]  # only the newcomer; Dana is kept too
+    [nora] = after
+    assert (nora.author, nora.author_side, nora.author_email) == ("Nora New", "vendor", "nora@vendorco.com")
+
+
+def test_users_list_is_read_again_when_due(fake: FakeSlack, directory: Directory) -> None:
+    users = SlackUsers(refresh=timedelta(hours=6))
+    sync(fake, directory, channels=["ext-acme"], users=users)
+    fake.requests.clear()
+    sync(fake, directory, channels=["ext-acme"], users=users, clock=lambda: NOW + timedelta(hours=7))
+    assert len(fake.calls("users.list")) == 1
+    fake.requests.clear()
+    sync(fake, directory, channels=["ext-acme"])  # no SlackUsers given: read every sync, as before
+    assert len(fake.calls("users.list")) == 1
+
+
+def test_a_failed_users_list_keeps_the_users_it_had(fake: FakeSlack, directory: Directory) -> None:
+    users = SlackUsers(refresh=timedelta(0))  # due on every sync
+    sync(fake, directory, channels=["ext-acme"], users=users)
+    kept, read_at = dict(users.users), users.read_at
+    fake.fail("users.list", "fatal_error", times=5)
+    with pytest.raises(RetriableSourceError):
+        sync(fake, directory, channels=["ext-acme"], users=users)
+    assert users.users == kept and users.read_at == read_at
