@@ -40,7 +40,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Callable, ClassVar, Iterable, Iterator
+from typing import Callable, ClassVar, Collection, Iterable, Iterator
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -195,21 +195,17 @@ class SlackConnector(SkipLog):
         """users.list, kept in `self.users` until it is due again, plus the channels' members it lacks."""
         now = self.clock()
         if not self.users.fresh(now):
-            listed = list(self._pages("users.list", "members"))
-            self.users.users = {u["id"]: u for u in listed if isinstance(u, dict) and isinstance(u.get("id"), str)}
+            self.users.users = _by_id(self._pages("users.list", "members"))  # replaced only once all pages are read
             self.users.read_at = now
-        for user in self._strangers(list(self.users.users.values()), channels):
-            if isinstance(user, dict) and isinstance(user.get("id"), str):
-                self.users.users[user["id"]] = user
+        self.users.users.update(_by_id(self._strangers(self.users.users, channels)))
         return list(self.users.users.values())
 
-    def _strangers(self, users: list[dict], channels: list[dict]) -> list[dict]:
-        """Members the users at hand leave out, looked up one by one: Slack Connect people of other
+    def _strangers(self, known: Collection[str], channels: list[dict]) -> list[dict]:
+        """Members not in `known` (user ids), looked up one by one: Slack Connect people of other
         teams (users.list never lists them) and anyone who joined since users.list was read.
 
         Their emails place them in an account, which their messages alone cannot.
         """
-        known = {u.get("id") for u in users}
         found = []
         for user_id in dict.fromkeys(m for c in channels for m in c["members"] if m not in known):
             try:
@@ -353,6 +349,10 @@ def _api_error(method: str, response: SlackResponse) -> SourceError:
     if response.status_code >= 500 or error in _SERVER:
         return RetriableSourceError(f"Slack failed {method} ({error}): sync again later")
     return FatalSourceError(f"Slack refused {method} ({error})")
+
+
+def _by_id(users: Iterable[object]) -> dict[str, dict]:
+    return {u["id"]: u for u in users if isinstance(u, dict) and isinstance(u.get("id"), str)}
 
 
 def _later(ts: str, than: str | None) -> bool:

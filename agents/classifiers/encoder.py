@@ -21,10 +21,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from agents.classifiers.features import WORD_CACHE
+
 MAX_TOKENS = 128        # what the encoder was fine-tuned with, [CLS] and [SEP] included
 MAX_WORD_CHARS = 100    # a longer "word" is [UNK], as in BERT
 BATCH = 32
-WORD_CACHE = 200_000    # words whose pieces are remembered; past this the cache starts again
 
 
 class WordPiece:
@@ -37,7 +38,7 @@ class WordPiece:
         self._pieces: dict[str, tuple[int, ...]] = {}  # word -> its pieces: words repeat, so look each up once
 
     def encode(self, text: str, max_tokens: int = MAX_TOKENS) -> list[int]:
-        if len(self._pieces) > self.cache_size:  # bounded: a long-running process meets every typo there is
+        if len(self._pieces) > self.cache_size:  # bounded (`features.WORD_CACHE`)
             self._pieces.clear()
         ids = [self.cls]
         for word in _basic_words(text):

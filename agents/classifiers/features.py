@@ -26,6 +26,9 @@ _FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"
 _DIGITS = re.compile(r"\d+")
 _CLAUSE = re.compile(r"[.,;:!?()\[\]\n\"]+|\s-\s|\s(?:[Bb]ut|[Aa]lthough|[Tt]hough|[Hh]owever)\s")
 _TOKEN = re.compile(r"[A-Za-z0-9]+(?:'[A-Za-z]+)*")
+# Words whose lookups a model keeps (its n-gram columns, the encoder's word pieces); past this the
+# cache starts again, so a long-running `serve` that meets every typo and id does not grow without bound.
+WORD_CACHE = 200_000
 GRAM_PREFIX = "|"  # marks character n-grams, so "love" the word and "|love" in "lovely" stay apart
 NAME = "<name>"  # a capitalised word inside a clause: often a product, company or person
 _FILLERS = frozenset({"um", "umm", "uh", "uhh", "erm", "hmm", "mm", "mhm"})

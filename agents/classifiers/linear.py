@@ -25,9 +25,7 @@ from typing import Any, Sequence
 import numpy as np
 from scipy import sparse
 
-from agents.classifiers.features import GRAM_PREFIX, Features, char_grams, split_features
-
-WORD_CACHE = 200_000  # words whose n-gram columns are remembered; past this the cache starts again
+from agents.classifiers.features import GRAM_PREFIX, WORD_CACHE, Features, char_grams, split_features
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +98,7 @@ class LinearModel:
 
         A word's character n-grams are looked up once per model and cached:
         most of a message's features are those n-grams, and words repeat.
-        The cache is emptied when full, so a long-running `serve` that meets
-        every typo and id in the world does not grow without bound.
+        The cache is emptied when full (`features.WORD_CACHE`).
         """
         if len(self._gram_columns) > self.word_cache:
             self._gram_columns.clear()
