@@ -43,7 +43,7 @@ import numpy as np  # noqa: E402
 
 from agents.classifiers.local import LocalClassifier, load_encoder, new_text  # noqa: E402
 from connectors.base import Message  # noqa: E402
-from groundswell.evaluation import Evaluation, cross_validate, evaluate, record, to_message  # noqa: E402
+from groundswell.evaluation import Evaluation, cross_validate, record, to_message  # noqa: E402
 from groundswell.training import (FOLDS_FILE, TrainingParams, fold_of, heldout_files, load_encoder_folds,  # noqa: E402
                                   load_examples, train, training_files)
 from signals.catalog import MESSAGE_TYPES  # noqa: E402
@@ -52,6 +52,8 @@ TRAINING = REPO / "training"
 PUBLIC_TESTS = REPO / "tests" / "data" / "public" / "churn_hard_negatives.json"
 MEETINGS = REPO.parent / "shared" / "data" / "public" / "meetings_qmsum"  # not in the repository: skipped if absent
 SHORT = 200  # characters: a chat-sized message
+# Id prefixes of the later rounds of writing (training/LABELLING.md), scored apart in cross-validation.
+ROUNDS = {"round 7": "r7", "round 8": "r8"}
 def measure_speed(classifier: LocalClassifier, examples, total: int) -> float:
     """Messages per second classifying `examples` repeated to `total` messages (best of three runs)."""
     messages = [to_message(e) for e in examples]
@@ -121,30 +123,47 @@ def heldout(classifier: LocalClassifier, resamples: int = 1000) -> None:
 
 
 class RecordedEncoder:
-    """An encoder that answers with each text's out-of-fold logits: what the fold model that never saw it said."""
+    """An encoder that answers with each text's out-of-fold logits: what the fold model that never saw it said.
 
-    def __init__(self, examples, logits: dict[str, np.ndarray]) -> None:
+    Messages written after the fold runs have none; the shipped encoder never saw them either, so it reads them."""
+
+    def __init__(self, examples, logits: dict[str, np.ndarray], unseen) -> None:
         self.types = MESSAGE_TYPES
         self.by_text = {new_text(e.text): logits[e.id] for e in examples if e.id in logits}
+        self.unseen = unseen
 
     def logits(self, texts: list[str]) -> np.ndarray:
-        return np.array([self.by_text[t] for t in texts])
+        missing = [t for t in texts if t not in self.by_text]
+        read = dict(zip(missing, self.unseen.logits(missing))) if missing else {}
+        return np.array([self.by_text[t] if t in self.by_text else read[t] for t in texts])
 
 
 def mean_fold_logits(paths: list[Path]) -> dict[str, np.ndarray]:
-    """Several seeds' out-of-fold logits averaged, over the messages every one of them scored."""
+    """Several seeds' out-of-fold logits averaged; every file must score the same messages."""
     seeds = [load_encoder_folds(path) for path in paths]
-    return {i: np.mean([s[i] for s in seeds], axis=0) for i in sorted(set.intersection(*map(set, seeds)))}
+    for path, seed in zip(paths[1:], seeds[1:]):
+        if set(seed) != set(seeds[0]):  # a file from an older training set: its fold models saw other data
+            sys.exit(f"{path}: scores {len(seed):,} messages, {paths[0].name} {len(seeds[0]):,}; "
+                     "rerun tools/train_encoder.py --folds for it on the current training data")
+    return {i: np.mean([s[i] for s in seeds], axis=0) for i in seeds[0]}
 
 
 def cross_validate_with_encoder(examples, scored: list[bool], folds: int,
-                                logits: dict[str, np.ndarray]) -> list[Evaluation]:
-    recorded_encoder = RecordedEncoder(examples, logits)
-    results = []
+                                logits: dict[str, np.ndarray]) -> dict[str, list[Evaluation]]:
+    """Per fold, on the encoder's folds: each test fold scored with the encoder and by the n-grams alone,
+    on all its messages and on each later round of writing apart (to show how hard the new data is)."""
+    recorded_encoder = RecordedEncoder(examples, logits, unseen=load_encoder())
+    later = tuple(ROUNDS.values())
+    parts = [("", lambda e: True), (", rounds 1-6", lambda e: not e.id.startswith(later))]
+    parts += [(f", {name}", lambda e, prefix=prefix: e.id.startswith(prefix)) for name, prefix in ROUNDS.items()]
+    results: dict[str, list[Evaluation]] = {}
     for k in range(folds):
         model = train([e for e in examples if fold_of(e.id, folds) != k], TrainingParams(), encoder_folds=logits)
         tested = [e for e, s in zip(examples, scored) if s and fold_of(e.id, folds) == k]
-        results.append(evaluate(LocalClassifier(model, encoder=recorded_encoder), tested))
+        for mode, encoder in (("with the encoder", recorded_encoder), ("n-grams alone", None)):
+            pairs = list(zip(tested, LocalClassifier(model, encoder=encoder).classify([to_message(e) for e in tested])))
+            for part, keep in parts:
+                results.setdefault(mode + part, []).append(recorded((e, v) for e, v in pairs if keep(e)))
     return results
 
 
@@ -155,12 +174,24 @@ def cross_validation(folds: int, *, encoder: bool, encoder_folds: list[Path] | N
     if encoder:
         paths = encoder_folds or [TRAINING / FOLDS_FILE]
         print(f"encoder fold scores: {' + '.join(p.name for p in paths)}")
-        results = cross_validate_with_encoder(examples, scored, folds, mean_fold_logits(paths))
+        by_mode = cross_validate_with_encoder(examples, scored, folds, mean_fold_logits(paths))
+        results = by_mode.pop("with the encoder")
     else:
-        results = cross_validate(examples, TrainingParams(), folds=folds, scored=scored)
-    macro = [r.macro_f1 for r in results]
+        results, by_mode = cross_validate(examples, TrainingParams(), folds=folds, scored=scored), {}
     print(f"\n{folds}-fold cross-validation: {sum(scored)} hand-labelled messages scored, "
           f"{len(examples) - sum(scored)} weakly labelled public ones trained on only ({time.perf_counter() - started:.0f}s)")
+    print_folds(results)
+    for mode, parts in by_mode.items():
+        macro = [r.macro_f1 for r in parts]
+        weakest = min(MESSAGE_TYPES, key=lambda t: statistics.mean(r.per_type[t].f1 for r in parts))
+        print(f"  {mode} ({sum(r.messages for r in parts):,} messages): "
+              f"{statistics.mean(macro):.3f} ± {statistics.stdev(macro):.3f}; weakest {weakest} "
+              f"{statistics.mean(r.per_type[weakest].f1 for r in parts):.3f}; no-signal flagged "
+              f"{statistics.mean(r.false_positive_rate for r in parts):.1%}")
+
+
+def print_folds(results: list[Evaluation]) -> None:
+    macro = [r.macro_f1 for r in results]
     print(f"macro-F1 per fold: {', '.join(f'{m:.3f}' for m in macro)}; "
           f"mean {statistics.mean(macro):.3f} ± {statistics.stdev(macro):.3f} (sd)")
     print(f"{'type':22} {'F1 mean':>8} {'sd':>6} {'min':>6}")
@@ -169,6 +200,17 @@ def cross_validation(folds: int, *, encoder: bool, encoder_folds: list[Path] | N
         print(f"{type_id:22} {statistics.mean(f1s):8.3f} {statistics.stdev(f1s):6.3f} {min(f1s):6.3f}")
     fpr = [r.false_positive_rate for r in results]
     print(f"no-signal messages flagged: {statistics.mean(fpr):.1%} ± {statistics.stdev(fpr):.1%}")
+
+
+def encoder_difference(with_encoder: LocalClassifier) -> None:
+    """Labelled signals on the held-out files that the encoder finds and the n-grams alone miss, and the reverse."""
+    examples = load_examples(heldout_files(TRAINING))
+    messages = [to_message(e) for e in examples]
+    found = [[{v.type for v in vs} & e.labels for e, vs in zip(examples, c.classify(messages))]
+             for c in (LocalClassifier(), with_encoder)]
+    gained = sum(len(b - a) for a, b in zip(*found))
+    lost = sum(len(a - b) for a, b in zip(*found))
+    print(f"\nheld-out labelled signals the encoder finds that n-grams alone miss: {gained}; the reverse: {lost}")
 
 
 def public_tests(classifier: LocalClassifier) -> None:
@@ -221,6 +263,8 @@ def main() -> None:
     if args.quality:
         print(f"held-out files (never trained on), shipped model{with_encoder}:")
         heldout(classifier)
+        if args.encoder:
+            encoder_difference(classifier)
         public_tests(classifier)
         if MEETINGS.is_dir():
             meeting_turns(classifier, MEETINGS)
