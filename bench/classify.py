@@ -100,8 +100,9 @@ def recorded(pairs) -> Evaluation:
     return result
 
 
-def heldout(classifier: LocalClassifier, resamples: int = 1000) -> None:
-    """The shipped model on each held-out file and on all of them, with a bootstrap interval over messages."""
+def heldout(classifier: LocalClassifier, resamples: int = 1000) -> list:
+    """The shipped model on each held-out file and on all of them, with a bootstrap interval over messages;
+    returns the (example, verdicts) pairs."""
     files = heldout_files(TRAINING)
     pairs = []
     for path in files:
@@ -120,6 +121,7 @@ def heldout(classifier: LocalClassifier, resamples: int = 1000) -> None:
     items = total.to_dict()["action_items"]
     print(f"action items: owner agrees {items['owner_accuracy']:.0%}, due agrees {items['due_accuracy']:.0%} "
           f"(of {items['found']} found)")
+    return pairs
 
 
 class RecordedEncoder:
@@ -160,8 +162,9 @@ def cross_validate_with_encoder(examples, scored: list[bool], folds: int,
     for k in range(folds):
         model = train([e for e in examples if fold_of(e.id, folds) != k], TrainingParams(), encoder_folds=logits)
         tested = [e for e, s in zip(examples, scored) if s and fold_of(e.id, folds) == k]
+        messages = [to_message(e) for e in tested]
         for mode, encoder in (("with the encoder", recorded_encoder), ("n-grams alone", None)):
-            pairs = list(zip(tested, LocalClassifier(model, encoder=encoder).classify([to_message(e) for e in tested])))
+            pairs = list(zip(tested, LocalClassifier(model, encoder=encoder).classify(messages)))
             for part, keep in parts:
                 results.setdefault(mode + part, []).append(recorded((e, v) for e, v in pairs if keep(e)))
     return results
@@ -202,12 +205,13 @@ def print_folds(results: list[Evaluation]) -> None:
     print(f"no-signal messages flagged: {statistics.mean(fpr):.1%} ± {statistics.stdev(fpr):.1%}")
 
 
-def encoder_difference(with_encoder: LocalClassifier) -> None:
-    """Labelled signals on the held-out files that the encoder finds and the n-grams alone miss, and the reverse."""
-    examples = load_examples(heldout_files(TRAINING))
-    messages = [to_message(e) for e in examples]
-    found = [[{v.type for v in vs} & e.labels for e, vs in zip(examples, c.classify(messages))]
-             for c in (LocalClassifier(), with_encoder)]
+def encoder_difference(with_encoder: list) -> None:
+    """Labelled signals on the held-out files that the encoder finds (`with_encoder`: heldout()'s pairs) and the
+    n-grams alone miss, and the reverse."""
+    examples = [e for e, _ in with_encoder]
+    alone = LocalClassifier().classify([to_message(e) for e in examples])
+    found = [[{v.type for v in vs} & e.labels for e, vs in zip(examples, verdicts)]
+             for verdicts in (alone, [vs for _, vs in with_encoder])]
     gained = sum(len(b - a) for a, b in zip(*found))
     lost = sum(len(a - b) for a, b in zip(*found))
     print(f"\nheld-out labelled signals the encoder finds that n-grams alone miss: {gained}; the reverse: {lost}")
@@ -262,9 +266,9 @@ def main() -> None:
     with_encoder = " with the encoder" if args.encoder else ""
     if args.quality:
         print(f"held-out files (never trained on), shipped model{with_encoder}:")
-        heldout(classifier)
+        pairs = heldout(classifier)
         if args.encoder:
-            encoder_difference(classifier)
+            encoder_difference(pairs)
         public_tests(classifier)
         if MEETINGS.is_dir():
             meeting_turns(classifier, MEETINGS)

@@ -69,7 +69,8 @@ def main() -> None:
     parser.add_argument("--exclude", action="append", default=[], metavar="ID_PREFIX",
                         help="leave out messages whose id starts with this (the shipped encoder: --exclude r8)")
     args = parser.parse_args()
-    examples = [e for e in load_examples(training_files(REPO / "training")) if not e.id.startswith(tuple(args.exclude))]
+    excluded = tuple(args.exclude)
+    examples = [e for e in load_examples(training_files(REPO / "training")) if not e.id.startswith(excluded)]
     suffix = f"_seed{args.seed}" if args.seed else ""
     if args.folds:
         write_folds(examples, args, args.out or REPO / "training" / f"encoder_folds{suffix}.npz")
