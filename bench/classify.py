@@ -1,11 +1,20 @@
 """Benchmark of the local classifier: throughput, and quality measured honestly.
 
-    python bench/classify.py                # messages/s: in process, and `groundswell classify` end to end
+    python bench/classify.py                # messages/s of the default (n-grams + encoder on the messages
+                                            # they are unsure of): in process, and `groundswell classify`
+                                            # end to end
     python bench/classify.py --quality      # 5-fold cross-validation with its spread, the held-out
-                                            # file, and churn_intent on public test splits
-    python bench/classify.py --encoder [--quality]   # the same with the fine-tuned encoder
+                                            # files, and churn_intent on public test splits
+    python bench/classify.py --no-encoder [--quality]   # the same for the n-gram model alone
+    python bench/classify.py --bands        # cross-validated F1 and share of messages the encoder reads,
+                                            # by band of doubt (`[local] encoder_screen`, `encoder_trust`)
     python bench/classify.py --encoder-folds F [F ...]   # cross-validation only, with these seeds' fold
                                             # scores averaged: what an ensemble of those seeds would do
+
+Speed is measured on three inputs: the dev messages (trained on, so the
+n-gram model is sure of most and the encoder reads few), the held-out files
+(never trained on: the honest figure for new customer text, signal-dense),
+and ordinary meeting turns (QMSum: what most traffic looks like).
 
 Cross-validation: the hand-labelled messages (training/data, held-out file
 excluded) are split into 5 folds by a hash of their ids; each fold is
@@ -51,32 +60,36 @@ from signals.catalog import MESSAGE_TYPES  # noqa: E402
 TRAINING = REPO / "training"
 PUBLIC_TESTS = REPO / "tests" / "data" / "public" / "churn_hard_negatives.json"
 MEETINGS = REPO.parent / "shared" / "data" / "public" / "meetings_qmsum"  # not in the repository: skipped if absent
-SHORT = 200  # characters: a chat-sized message
 # Id prefixes of the later rounds of writing (training/LABELLING.md), scored apart in cross-validation.
 ROUNDS = {"round 7": "r7", "round 8": "r8"}
-def measure_speed(classifier: LocalClassifier, examples, total: int) -> float:
-    """Messages per second classifying `examples` repeated to `total` messages (best of three runs)."""
-    messages = [to_message(e) for e in examples]
+# The bands of doubt `--bands` compares: (screen below the threshold, trust above it).
+BANDS = ((2.0, float("inf")), (2.0, 2.0), (1.5, 1.5), (1.25, 1.25), (1.0, 1.0), (0.75, 0.75), (0.5, 0.5))
+
+
+def measure_speed(classifier: LocalClassifier, messages: list[Message], total: int) -> tuple[float, float]:
+    """(messages per second, share the encoder read) classifying `messages` repeated to `total` (best of three)."""
     batch = (messages * (total // len(messages) + 1))[:total]
     best = float("inf")
     for _ in range(3):
+        classifier.read = classifier.screened = 0
         started = time.perf_counter()
         for i in range(0, total, 1000):  # the batch size `groundswell classify` uses
             classifier.classify(batch[i:i + 1000])
         best = min(best, time.perf_counter() - started)
-    return total / best
+    return total / best, classifier.read / classifier.screened
 
 
-def measure_cli(examples, total: int, *, encoder: bool) -> tuple[float, float]:
+def measure_cli(messages: list[Message], total: int, *, encoder: bool) -> tuple[float, float]:
     """(messages/s, seconds) for `groundswell classify --input FILE` on `total` lines, process start included."""
-    lines = [json.dumps({"id": f"m{i}", "text": e.text, "source": e.source, "author": e.author,
-                         "author_side": e.author_side, "ts": e.ts.isoformat()})
-             for i, e in enumerate((list(examples) * (total // len(examples) + 1))[:total])]
+    lines = [json.dumps({"id": f"m{i}", "text": m.text, "source": m.source, "author": m.author,
+                         "author_side": m.author_side, "ts": m.ts.isoformat()})
+             for i, m in enumerate((messages * (total // len(messages) + 1))[:total])]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "in.jsonl"
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         started = time.perf_counter()
-        command = [sys.executable, "-m", "groundswell", "classify", "--input", str(path)] + ["--encoder"] * encoder
+        command = [sys.executable, "-m", "groundswell", "classify", "--input", str(path),
+                   "--encoder" if encoder else "--no-encoder"]
         done = subprocess.run(command, cwd=tmp,
                               capture_output=True, text=True, check=True, env=dict(os.environ))
         elapsed = time.perf_counter() - started
@@ -250,22 +263,69 @@ def meeting_turns(classifier: LocalClassifier, folder: Path) -> None:
     print(f"\nmeetings_qmsum: {len(messages):,} ordinary meeting turns; flagged: {flagged or 'none'}")
 
 
+def bands(folds: int) -> None:
+    """Cross-validated macro-F1 and the share of messages the encoder reads, for each band of doubt in BANDS."""
+    examples = load_examples(training_files(TRAINING))
+    logits = load_encoder_folds(TRAINING / FOLDS_FILE)
+    recorded_encoder = RecordedEncoder(examples, logits, unseen=load_encoder())
+    results: dict[tuple[float, float], list[Evaluation]] = {band: [] for band in BANDS + ((0.0, 0.0),)}
+    read = {band: 0 for band in results}
+    for k in range(folds):
+        model = train([e for e in examples if fold_of(e.id, folds) != k], TrainingParams(), encoder_folds=logits)
+        tested = [e for e in examples if e.gold and fold_of(e.id, folds) == k]
+        messages = [to_message(e) for e in tested]
+        for band in results:
+            classifier = LocalClassifier(model, encoder=recorded_encoder, screen=band[0], trust=band[1])
+            results[band].append(recorded(zip(tested, classifier.classify(messages))))
+            read[band] += classifier.read
+    scored = sum(r.messages for r in results[BANDS[0]])
+    print(f"\n{folds}-fold cross-validation by band of doubt ({scored:,} hand-labelled messages; the encoder's folds)")
+    print(f"{'screen':>7} {'trust':>6} {'macro-F1':>9} {'sd':>6} {'weakest type':>26} {'no-signal flagged':>18} {'read':>6}")
+    for band, parts in results.items():
+        macro = [r.macro_f1 for r in parts]
+        weakest = min(MESSAGE_TYPES, key=lambda t: statistics.mean(r.per_type[t].f1 for r in parts))
+        print(f"{band[0]:7.2f} {band[1]:6.2f} {statistics.mean(macro):9.3f} {statistics.stdev(macro):6.3f} "
+              f"{weakest:>20} {statistics.mean(r.per_type[weakest].f1 for r in parts):.3f} "
+              f"{statistics.mean(r.false_positive_rate for r in parts):18.1%} {read[band] / scored:6.1%}")
+
+
+def speed(classifier: LocalClassifier, total: int, *, encoder: bool) -> None:
+    inputs = {"dev messages (trained on)": [to_message(e) for e in load_examples([TRAINING / "data" / "dev_messages.jsonl"])],
+              "held-out files (never trained on)": [to_message(e) for e in load_examples(heldout_files(TRAINING))]}
+    if MEETINGS.is_dir():
+        inputs["QMSum meeting turns"] = meeting_messages(MEETINGS)
+    print(f"local classifier{' with the encoder' if encoder else ', n-grams alone'}, one process, batches of 1,000, "
+          f"{total:,} messages (best of 3):")
+    for name, messages in inputs.items():
+        rate, read = measure_speed(classifier, messages, total)
+        print(f"  {name + ':':36} {rate:7,.0f} messages/s, encoder read {read:5.1%}  "
+              f"({len(messages):,} distinct, mean {sum(len(m.text) for m in messages) / len(messages):.0f} chars)")
+    for name in ("dev messages (trained on)", "held-out files (never trained on)"):
+        rate, seconds = measure_cli(inputs[name], total, encoder=encoder)
+        print(f"  `groundswell classify --input`, {total:,} lines of the {name}: {rate:7,.0f} messages/s "
+              f"({seconds:.1f}s including process start and model load)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--quality", action="store_true")
     parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--encoder", action="store_true", help="the local backend with the fine-tuned encoder")
+    parser.add_argument("--encoder", action=argparse.BooleanOptionalAction, default=True,
+                        help="the default: n-grams, and the encoder on the messages they are unsure of")
+    parser.add_argument("--bands", action="store_true", help="cross-validated F1 and encoder reads by band")
     parser.add_argument("--encoder-folds", nargs="+", type=Path,
                         help="cross-validate only, the encoder's scores being the mean of these fold files")
     args = parser.parse_args()
     if args.encoder_folds:
         cross_validation(args.folds, encoder=True, encoder_folds=args.encoder_folds)
         return
+    if args.bands:
+        bands(args.folds)
+        return
     classifier = LocalClassifier(encoder=load_encoder() if args.encoder else None)
-    with_encoder = " with the encoder" if args.encoder else ""
     if args.quality:
-        print(f"held-out files (never trained on), shipped model{with_encoder}:")
+        print(f"held-out files (never trained on), shipped model{' with the encoder' if args.encoder else ''}:")
         pairs = heldout(classifier)
         if args.encoder:
             encoder_difference(pairs)
@@ -274,17 +334,7 @@ def main() -> None:
             meeting_turns(classifier, MEETINGS)
         cross_validation(args.folds, encoder=args.encoder)
         return
-    examples = load_examples([TRAINING / "data" / "dev_messages.jsonl"])
-    short = [e for e in examples if len(e.text) <= SHORT]
-    print(f"local classifier{with_encoder}, one process, batches of 1,000, "
-          f"{args.messages:,} messages (best of 3):")
-    print(f"  dev messages repeated:       {measure_speed(classifier, examples, args.messages):9,.0f} messages/s"
-          f"  (mean {sum(len(e.text) for e in examples) / len(examples):.0f} chars)")
-    print(f"  dev messages <= {SHORT} chars:  {measure_speed(classifier, short, args.messages):9,.0f} messages/s"
-          f"  ({len(short)} distinct, mean {sum(len(e.text) for e in short) / len(short):.0f} chars)")
-    rate, seconds = measure_cli(examples, args.messages, encoder=args.encoder)
-    print(f"  `groundswell classify --input` on {args.messages:,} dev lines: {rate:9,.0f} messages/s "
-          f"({seconds:.1f}s including process start and model load)")
+    speed(classifier, args.messages, encoder=args.encoder)
 
 
 if __name__ == "__main__":

@@ -179,12 +179,14 @@ class LLMConfig(BaseModel):
 
 
 class LocalConfig(BaseModel):
-    """The offline backend: the n-gram model alone, or read together with the fine-tuned encoder."""
+    """The offline backend: the n-gram model read together with the fine-tuned encoder, or alone."""
 
-    # Better on paraphrase (held-out macro-F1 in BENCHMARKS.md), but the encoder reads ~100 messages a
-    # second on 2 cores where the n-gram model reads ~3,000: off unless asked for.
-    encoder: bool = False
-    encoder_screen: float = Field(2.0, ge=0)  # n-gram slack below a threshold for the encoder to read a message
+    # The encoder reads only the messages the n-gram model is unsure of: those where some type scores from
+    # `encoder_screen` below its n-gram threshold to `encoder_trust` above it.  Wider reads more messages,
+    # slower and (up to a point) better: BENCHMARKS.md measures both by band.
+    encoder: bool = True
+    encoder_screen: float = Field(1.0, ge=0)  # = local.DEFAULT_SCREEN (not imported: it would load scipy)
+    encoder_trust: float = Field(1.0, ge=0)   # = local.DEFAULT_TRUST
 
 
 class DigestConfig(BaseModel):

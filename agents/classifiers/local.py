@@ -41,8 +41,11 @@ from signals.catalog import TASK_TYPES
 T = TypeVar("T")
 PACKAGED_MODEL = "model/local.npz"
 PACKAGED_ENCODER = "model/encoder.npz"
-# With the encoder: the n-gram model's slack below a threshold for a message to be read by the encoder.
-DEFAULT_SCREEN = 2.0
+PACKAGED_GRAPH = "model/encoder.onnx"
+# With the encoder: the n-gram model's band of doubt around each type's threshold, the messages the encoder
+# reads: from DEFAULT_SCREEN below it to DEFAULT_TRUST above it (BENCHMARKS.md: F1 and speed by band).
+DEFAULT_SCREEN = 1.0
+DEFAULT_TRUST = 1.0
 
 
 def load_model(path: Path | None = None) -> LinearModel:
@@ -51,8 +54,11 @@ def load_model(path: Path | None = None) -> LinearModel:
 
 
 def load_encoder(path: Path | None = None) -> Encoder:
-    """The encoder at `path`, else the one shipped in the package."""
-    return _load(Encoder.load, path, PACKAGED_ENCODER, "the encoder", "run tools/train_encoder.py")
+    """The encoder at `path` (its .npz; the .onnx graph beside it), else the one shipped in the package."""
+    def read(source: Any) -> Encoder:
+        graph = path.with_suffix(".onnx") if path is not None else resources.files("agents.classifiers") / PACKAGED_GRAPH
+        return Encoder.load(source, graph.read_bytes())
+    return _load(read, path, PACKAGED_ENCODER, "the encoder", "run tools/train_encoder.py")
 
 
 def _load(read: Callable[[Any], T], path: Path | None, packaged: str, what: str, fix: str) -> T:
@@ -83,20 +89,26 @@ def document_of(text: str) -> Document:
 class LocalClassifier:
     """The shipped linear model behind the `Classifier` protocol, optionally read together with the encoder.
 
-    With an `Encoder`, the n-gram model screens every message and the encoder
-    reads only those where some type scores within `screen` of its n-gram
-    threshold: the rest are plain "thanks!" and scheduling, which the n-gram
-    model already rules out and the encoder (about 100 messages a second on
-    2 cores) should not be paid to read.  A screened message's types are
-    decided on the combined score (`combined.Combination`).
+    With an `Encoder` (the default in `groundswell.wiring`), the n-gram model
+    scores every message first and the encoder reads only the messages it is
+    unsure of: those where some type scores within `screen` below its n-gram
+    threshold or less than `trust` above it.  Far below every threshold is
+    "thanks!" and scheduling; far above is "we will not renew", which the
+    n-gram model gets right with a confidence near 1.  Both are decided by the
+    n-gram model alone; the encoder (about 700 messages a second on 2 cores,
+    a fifth of the n-gram model's speed) is paid only where a second opinion
+    changes answers.  A message it reads has every type decided on the
+    combined score (`combined.Combination`).  `read` and `screened` count
+    the messages read and scored, for the benchmarks.
     """
 
     name: ClassVar[str] = "local"
 
     def __init__(self, model: LinearModel | None = None, *, encoder: Encoder | None = None,
-                 screen: float = DEFAULT_SCREEN) -> None:
+                 screen: float = DEFAULT_SCREEN, trust: float = DEFAULT_TRUST) -> None:
         self.model = model or load_model()
-        self.encoder, self.screen, self.combination = encoder, screen, None
+        self.encoder, self.screen, self.trust, self.combination = encoder, screen, trust, None
+        self.read = self.screened = 0
         self._thresholds = np.array([self.model.thresholds[t] for t in self.model.types])
         self._customer_only = np.array([t not in TASK_TYPES for t in self.model.types])
         if encoder is not None:
@@ -110,29 +122,34 @@ class LocalClassifier:
         """One list of verdicts per message, in order; messages are scored as one batch."""
         documents = [document_of(m.text) for m in messages]
         pooled = self.model.pool(documents)
-        if self.combination is None:
-            scores, confidence = pooled.raw, self.model.confidence
-            margin = float(self.model.meta.get("evidence_margin", float("inf")))
-            # reported only if the best sentence alone comes near: then the quote shows why
-            hit = (scores >= self._thresholds) & (pooled.best_score >= self._thresholds - margin)
-        else:
+        scores, thresholds = pooled.raw.copy(), np.broadcast_to(self._thresholds, pooled.raw.shape).copy()
+        margin = float(self.model.meta.get("evidence_margin", float("inf")))
+        # n-grams alone report a type only if the best sentence alone comes near: then the quote shows why
+        hit = (scores >= thresholds) & (pooled.best_score >= self._thresholds - margin)
+        read = self._unsure(messages, pooled.raw)
+        if read.any():
             # the encoder reads the whole message: no one sentence has to carry the decision
-            scores, confidence = self._combined(messages, documents, pooled.raw), self.combination.confidence
-            hit = scores >= self.combination.thresholds
+            logits = self.encoder.logits([new_text(messages[i].text, documents[i].spans) for i in np.flatnonzero(read)])
+            scores[read] = self.combination.score(pooled.raw[read], logits)
+            thresholds[read] = self.combination.thresholds
+            hit[read] = scores[read] >= thresholds[read]
+        self.read, self.screened = self.read + int(read.sum()), self.screened + len(messages)
         hit &= (pooled.best >= 0) & self._allowed(messages)
         return [[self._verdict(message, document, self.model.types[j], int(pooled.best[i, j]),
-                               float(confidence(self.model.types[j], scores[i, j])))
+                               self._confidence(self.model.types[j], scores[i, j], combined=bool(read[i])))
                  for j in np.flatnonzero(hit[i])]
                 for i, (message, document) in enumerate(zip(messages, documents))]
 
-    def _combined(self, messages: Sequence[Message], documents: Sequence[Document], raw: np.ndarray) -> np.ndarray:
-        """Combined scores; -inf for every type of a message the screen keeps from the encoder."""
-        scores = np.full_like(raw, -np.inf)
-        read = np.flatnonzero(self._near(messages, raw, self.screen))
-        if read.size:
-            logits = self.encoder.logits([new_text(messages[i].text, documents[i].spans) for i in read])
-            scores[read] = self.combination.score(raw[read], logits)
-        return scores
+    def _unsure(self, messages: Sequence[Message], raw: np.ndarray) -> np.ndarray:
+        """Per message: does the encoder read it?  Some type it may raise scores in the n-gram model's band of doubt."""
+        if self.combination is None:
+            return np.zeros(len(messages), dtype=bool)
+        centred = raw - self._thresholds
+        return ((centred >= -self.screen) & (centred < self.trust) & self._allowed(messages)).any(axis=1)
+
+    def _confidence(self, type_id: str, score: float, *, combined: bool) -> float:
+        calibrated = self.combination.confidence if combined else self.model.confidence
+        return float(calibrated(type_id, score))
 
     def plausible(self, messages: Sequence[Message], *, slack: float) -> list[bool]:
         """Whether each message may carry a signal: some type scores within `slack` of its threshold.

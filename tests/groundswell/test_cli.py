@@ -158,9 +158,13 @@ def test_train_writes_a_model_that_eval_and_classify_use(tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr
     assert "trained on 300 labelled messages" in result.stdout and (tmp_path / "m.npz").is_file()
     evaluated = run("eval", "--input", str(HELDOUT), "--model", "m.npz", "--format", "json", cwd=tmp_path)
+    # no encoder fold scores, so no combination: the default reads with the n-grams alone, and says so
+    assert evaluated.returncode == 0 and "m.npz has no combination with the encoder" in evaluated.stderr
     shipped = run("eval", "--input", str(HELDOUT), "--format", "json", cwd=tmp_path)
     # the small model is a different (and weaker) model than the shipped one
     assert json.loads(evaluated.stdout)["macro_f1"] < json.loads(shipped.stdout)["macro_f1"]
+    asked = run("eval", "--input", str(HELDOUT), "--model", "m.npz", "--encoder", cwd=tmp_path)
+    assert asked.returncode != 0 and "no combination with the encoder" in asked.stderr
 
 
 def test_train_fits_the_encoder_combination_and_says_what_it_lacks(tmp_path: Path) -> None:
@@ -185,14 +189,15 @@ def test_train_fits_the_encoder_combination_and_says_what_it_lacks(tmp_path: Pat
 def test_the_encoder_is_chosen_by_flag_config_or_environment(tmp_path: Path) -> None:
     text = "We'll probably consolidate onto what the parent company uses once the merger closes, so heads up."
     stdin = json.dumps({"id": "m", "text": text, "author": "Dana Kim", "ts": "2026-03-02T10:00:00Z"}) + "\n"
-    (tmp_path / "on.toml").write_text("[local]\nencoder = true\n")
+    (tmp_path / "off.toml").write_text("[local]\nencoder = false\n")
     flagged = run("classify", "--encoder", cwd=tmp_path, stdin=stdin)
     assert flagged.returncode == 0, flagged.stderr
     assert "churn_intent" in {s["type"] for s in json.loads(flagged.stdout)["signals"]}
-    assert run("classify", "--config", "on.toml", cwd=tmp_path, stdin=stdin).stdout == flagged.stdout
-    assert run("classify", cwd=tmp_path, stdin=stdin, env={"GROUNDSWELL__LOCAL__ENCODER": "true"}).stdout == flagged.stdout
-    plain = run("classify", "--config", "on.toml", "--no-encoder", cwd=tmp_path, stdin=stdin)
-    assert plain.stdout == run("classify", cwd=tmp_path, stdin=stdin).stdout
+    assert run("classify", cwd=tmp_path, stdin=stdin).stdout == flagged.stdout  # the default
+    assert run("classify", "--config", "off.toml", "--encoder", cwd=tmp_path, stdin=stdin).stdout == flagged.stdout
+    plain = run("classify", "--no-encoder", cwd=tmp_path, stdin=stdin)
+    assert run("classify", "--config", "off.toml", cwd=tmp_path, stdin=stdin).stdout == plain.stdout
+    assert run("classify", cwd=tmp_path, stdin=stdin, env={"GROUNDSWELL__LOCAL__ENCODER": "false"}).stdout == plain.stdout
     assert plain.stdout != flagged.stdout  # calibrated differently, at the least
 
 
