@@ -15,9 +15,10 @@ nothing in a message can change what the model does, only what it scores.
 
 The model file ships inside the package (`model/local.npz`) and is rebuilt
 by `groundswell train` from the labelled data in the repository.  With the
-fine-tuned encoder (`encoder`, `model/encoder.npz`, opt-in) a message the
-n-gram model finds near a threshold is also read by the encoder, and each
-type is decided on the two scores combined (`combined`).
+fine-tuned encoder (`encoder`, `model/encoder.npz` and `.onnx`; on by default
+in `groundswell.wiring`) a message the n-gram model is unsure of is also
+read by the encoder, and each type is decided on the two scores combined
+(`combined`).
 """
 
 from __future__ import annotations
