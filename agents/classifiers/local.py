@@ -123,17 +123,16 @@ class LocalClassifier:
         """One list of verdicts per message, in order; messages are scored as one batch."""
         documents = [document_of(m.text) for m in messages]
         pooled = self.model.pool(documents)
-        scores, thresholds = pooled.raw.copy(), np.broadcast_to(self._thresholds, pooled.raw.shape).copy()
+        scores = pooled.raw.copy()
         margin = float(self.model.meta.get("evidence_margin", float("inf")))
         # n-grams alone report a type only if the best sentence alone comes near: then the quote shows why
-        hit = (scores >= thresholds) & (pooled.best_score >= self._thresholds - margin)
+        hit = (scores >= self._thresholds) & (pooled.best_score >= self._thresholds - margin)
         read = self._unsure(messages, pooled.raw)
         if read.any():
             # the encoder reads the whole message: no one sentence has to carry the decision
             logits = self.encoder.logits([new_text(messages[i].text, documents[i].spans) for i in np.flatnonzero(read)])
             scores[read] = self.combination.score(pooled.raw[read], logits)
-            thresholds[read] = self.combination.thresholds
-            hit[read] = scores[read] >= thresholds[read]
+            hit[read] = scores[read] >= self.combination.thresholds
         self.read, self.screened = self.read + int(read.sum()), self.screened + len(messages)
         hit &= (pooled.best >= 0) & self._allowed(messages)
         return [[self._verdict(message, document, self.model.types[j], int(pooled.best[i, j]),
