@@ -121,7 +121,7 @@ def _is_cjk(cp: int) -> bool:
 class Encoder:
     """The fine-tuned encoder and its classification head: text in, one logit per type out.
 
-    The word, position and norm tables are numpy (`words` int8 per row);
+    The word, position and norm tables are numpy (`words` stored int8 per row);
     the six transformer layers, the mean pooling and the head are an int8
     ONNX graph run by ONNX Runtime, which multiplies int8 matrices with the
     CPU's integer instructions: 6x the float32 numpy pass this replaced
@@ -180,7 +180,7 @@ def _session(graph: bytes) -> Any:
     import onnxruntime  # here, not at import: the n-gram model alone never pays for it
 
     options = onnxruntime.SessionOptions()
-    # one thread per call: `Encoder.logits` runs a call per core, which measured 1.8x faster than one call
+    # one thread per call: `Encoder.logits` runs a call per core, which measured 1.3x faster than one call
     # spread over both cores (one text is too small a matrix to split well)
     options.intra_op_num_threads = options.inter_op_num_threads = 1
     options.log_severity_level = 3  # errors only: its warnings are about graph fusions, not about the input
