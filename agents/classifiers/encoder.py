@@ -173,7 +173,15 @@ class Encoder:
         return cls(types=tuple(meta["types"]), tokenizer=WordPiece(vocab),
                    words=_dequantise(get["words"], get["words.scale"]),
                    positions=get["positions"].astype(np.float32), norm=(get["norm.w"], get["norm.b"]),
-                   session=_session(graph), threads=os.cpu_count() or 1, meta=meta)
+                   session=_session(graph), threads=_usable_cores(), meta=meta)
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on (a container's or `taskset`'s share), not the host's count."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
 
 
 def _session(graph: bytes) -> Any:

@@ -3,8 +3,13 @@ backend with it."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from datetime import datetime, timezone
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -176,3 +181,11 @@ def test_the_config_defaults_are_the_classifiers_and_a_band_can_be_set(tmp_path)
     (tmp_path / "gs.toml").write_text("[local]\nencoder_screen = 2.0\nencoder_trust = inf\n")
     wide = load_config(tmp_path / "gs.toml", environ={}).local
     assert (wide.encoder_screen, wide.encoder_trust) == (2.0, float("inf"))
+
+
+@pytest.mark.skipif(shutil.which("taskset") is None or not hasattr(os, "sched_getaffinity"), reason="needs taskset")
+def test_the_encoder_uses_the_cores_it_may_run_on_not_the_hosts() -> None:
+    script = "from agents.classifiers.local import load_encoder; print(load_encoder().threads)"
+    pinned = subprocess.run(["taskset", "-c", "0", sys.executable, "-c", script], capture_output=True, text=True,
+                            cwd=Path(__file__).resolve().parents[2], check=True)
+    assert pinned.stdout.strip() == "1"
