@@ -38,16 +38,20 @@ class WordPiece:
         self.cache_size = cache_size
         self.ids = {token: i for i, token in enumerate(vocab)}
         self.unk, self.cls, self.sep = self.ids["[UNK]"], self.ids["[CLS]"], self.ids["[SEP]"]
-        self._pieces: dict[str, tuple[int, ...]] = {}  # word -> its pieces: words repeat, so look each up once
+        self._table = _CleanTable()
+        # whitespace-separated chunk -> its ids: chunks repeat, so each is split and looked up once
+        self._pieces: dict[str, tuple[int, ...]] = {}
 
     def encode(self, text: str, max_tokens: int = MAX_TOKENS) -> list[int]:
         if len(self._pieces) > self.cache_size:  # bounded (`features.WORD_CACHE`)
             self._pieces.clear()
         ids = [self.cls]
-        for word in _basic_words(text):
-            pieces = self._pieces.get(word)
+        # cleaning and lowercasing are a character-by-character map, so str.translate does them in C; the rest
+        # is per chunk
+        for chunk in text.translate(self._table).split():
+            pieces = self._pieces.get(chunk)
             if pieces is None:
-                pieces = self._pieces[word] = self._wordpiece(word)
+                pieces = self._pieces[chunk] = tuple(i for word in _chunk_words(chunk) for i in self._wordpiece(word))
             ids.extend(pieces)
             if len(ids) >= max_tokens - 1:
                 break
@@ -72,34 +76,43 @@ class WordPiece:
         return tuple(pieces)
 
 
-def _basic_words(text: str) -> list[str]:
+def _chunk_words(chunk: str) -> list[str]:
+    """One cleaned, lowercased chunk without whitespace, as words: accents stripped, each punctuation mark alone."""
     out: list[str] = []
-    for chunk in _clean(text).lower().split():
-        chunk = "".join(c for c in unicodedata.normalize("NFD", chunk) if unicodedata.category(c) != "Mn")
-        word = ""
-        for char in chunk:
-            if _is_punctuation(char):
-                out.extend((word, char) if word else (char,))
-                word = ""
-            else:
-                word += char
-        if word:
-            out.append(word)
+    word = ""
+    for char in "".join(c for c in unicodedata.normalize("NFD", chunk) if unicodedata.category(c) != "Mn"):
+        if _is_punctuation(char):
+            out.extend((word, char) if word else (char,))
+            word = ""
+        else:
+            word += char
+    if word:
+        out.append(word)
     return out
 
 
-def _clean(text: str) -> str:
-    """Control characters dropped, whitespace made spaces, CJK characters made words of their own."""
-    chars = []
-    for char in text:
-        cp = ord(char)
-        if cp == 0 or cp == 0xFFFD or (unicodedata.category(char) in ("Cc", "Cf") and char not in "\t\n\r"):
-            continue
-        if _is_cjk(cp):
-            chars.append(f" {char} ")
-        else:
-            chars.append(" " if char.isspace() else char)
-    return "".join(chars)
+class _CleanTable(dict):
+    """`str.translate`'s table for BERT's cleaning, filled a character at a time as each is first seen."""
+
+    def __missing__(self, cp: int) -> str | None:
+        self[cp] = cleaned = _cleaned(chr(cp))
+        return cleaned
+
+
+def _cleaned(char: str) -> str | None:
+    """A control character dropped (None), whitespace made a space, a CJK character made a word of its own,
+    anything else lowercased.
+
+    Lowercased a character at a time, as BERT's tokenizer (the one the
+    encoder was fine-tuned with) does: `str.lower` on a whole text would make
+    a word-final sigma ς where it keeps σ.
+    """
+    cp = ord(char)
+    if cp == 0 or cp == 0xFFFD or (unicodedata.category(char) in ("Cc", "Cf") and char not in "\t\n\r"):
+        return None
+    if _is_cjk(cp):
+        return f" {char} "
+    return " " if char.isspace() else char.lower()
 
 
 def _is_punctuation(char: str) -> bool:

@@ -45,6 +45,11 @@ def pieces(encoder: Encoder, text: str) -> list[str]:
      "[CLS] cafe resume : 我 [UNK] naive - is ##h , uber - long - h ##yp ##hen ##ated - words & em ##oj ##i [UNK] "
      "in one line . [SEP]"),
     ("", "[CLS] [SEP]"),
+    ("We’re “not” renewing—sorry…", "[CLS] we ’ re “ not ” renew ##ing — sorry … [SEP]"),
+    ("ΟΔΟΣ ΣΟΦΟΣ", "[CLS] ο ##δ ##ο ##σ σ ##ο ##φ ##ο ##σ [SEP]"),  # lowercased a letter at a time: no final ς
+    ("İstanbul office", "[CLS] istanbul office [SEP]"),
+    ("zero\u200dwidth\ufeffjoin", "[CLS] zero ##wi ##dt ##h ##jo ##in [SEP]"),
+    ("a\x0bb\x1cc\x85d\u2028e\u00a0f", "[CLS] abc ##d e f [SEP]"),  # control characters vanish, even spacing ones
 ])
 def test_wordpiece_matches_bert(encoder: Encoder, text: str, expected: str) -> None:
     assert pieces(encoder, text) == expected.split()
