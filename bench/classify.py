@@ -163,19 +163,24 @@ def mean_fold_logits(paths: list[Path]) -> dict[str, np.ndarray]:
     return {i: np.mean([s[i] for s in seeds], axis=0) for i in seeds[0]}
 
 
-def cross_validate_with_encoder(examples, scored: list[bool], folds: int,
-                                logits: dict[str, np.ndarray]) -> dict[str, list[Evaluation]]:
+def encoder_fold_runs(examples, folds: int, logits: dict[str, np.ndarray]):
+    """Per fold of the encoder's folds: the n-gram model and combination trained on the other folds, the fold's
+    hand-labelled examples and their messages, and the encoder answering with out-of-fold logits."""
+    recorded_encoder = RecordedEncoder(examples, logits, unseen=load_encoder())
+    for k in range(folds):
+        model = train([e for e in examples if fold_of(e.id, folds) != k], TrainingParams(), encoder_folds=logits)
+        tested = [e for e in examples if e.gold and fold_of(e.id, folds) == k]
+        yield model, tested, [to_message(e) for e in tested], recorded_encoder
+
+
+def cross_validate_with_encoder(examples, folds: int, logits: dict[str, np.ndarray]) -> dict[str, list[Evaluation]]:
     """Per fold, on the encoder's folds: each test fold scored with the encoder and by the n-grams alone,
     on all its messages and on each later round of writing apart (to show how hard the new data is)."""
-    recorded_encoder = RecordedEncoder(examples, logits, unseen=load_encoder())
     later = tuple(ROUNDS.values())
     parts = [("", lambda e: True), (", rounds 1-6", lambda e: not e.id.startswith(later))]
     parts += [(f", {name}", lambda e, prefix=prefix: e.id.startswith(prefix)) for name, prefix in ROUNDS.items()]
     results: dict[str, list[Evaluation]] = {}
-    for k in range(folds):
-        model = train([e for e in examples if fold_of(e.id, folds) != k], TrainingParams(), encoder_folds=logits)
-        tested = [e for e, s in zip(examples, scored) if s and fold_of(e.id, folds) == k]
-        messages = [to_message(e) for e in tested]
+    for model, tested, messages, recorded_encoder in encoder_fold_runs(examples, folds, logits):
         for mode, encoder in (("with the encoder", recorded_encoder), ("n-grams alone", None)):
             pairs = list(zip(tested, LocalClassifier(model, encoder=encoder).classify(messages)))
             for part, keep in parts:
@@ -190,7 +195,7 @@ def cross_validation(folds: int, *, encoder: bool, encoder_folds: list[Path] | N
     if encoder:
         paths = encoder_folds or [TRAINING / FOLDS_FILE]
         print(f"encoder fold scores: {' + '.join(p.name for p in paths)}")
-        by_mode = cross_validate_with_encoder(examples, scored, folds, mean_fold_logits(paths))
+        by_mode = cross_validate_with_encoder(examples, folds, mean_fold_logits(paths))
         results = by_mode.pop("with the encoder")
     else:
         results, by_mode = cross_validate(examples, TrainingParams(), folds=folds, scored=scored), {}
@@ -266,14 +271,10 @@ def meeting_turns(classifier: LocalClassifier, folder: Path) -> None:
 def bands(folds: int) -> None:
     """Cross-validated macro-F1 and the share of messages the encoder reads, for each band of doubt in BANDS."""
     examples = load_examples(training_files(TRAINING))
-    logits = load_encoder_folds(TRAINING / FOLDS_FILE)
-    recorded_encoder = RecordedEncoder(examples, logits, unseen=load_encoder())
     results: dict[tuple[float, float], list[Evaluation]] = {band: [] for band in BANDS + ((0.0, 0.0),)}
     read = {band: 0 for band in results}
-    for k in range(folds):
-        model = train([e for e in examples if fold_of(e.id, folds) != k], TrainingParams(), encoder_folds=logits)
-        tested = [e for e in examples if e.gold and fold_of(e.id, folds) == k]
-        messages = [to_message(e) for e in tested]
+    for model, tested, messages, recorded_encoder in encoder_fold_runs(
+            examples, folds, load_encoder_folds(TRAINING / FOLDS_FILE)):
         for band in results:
             classifier = LocalClassifier(model, encoder=recorded_encoder, screen=band[0], trust=band[1])
             results[band].append(recorded(zip(tested, classifier.classify(messages))))

@@ -109,7 +109,8 @@ def build_classifier(backend: str, settings: Settings, *, config: Config | None 
         if with_encoder and encoder is None and "combination" not in model.meta:
             # a model trained without the encoder's fold scores: the default falls back, `--encoder` fails
             log.warning("%s has no combination with the encoder: reading with the n-gram model alone "
-                        "(`groundswell train` fits one when training/encoder_folds.npz is there)", model_path)
+                        "(`groundswell train` fits one when training/encoder_folds.npz is there)",
+                        model_path or "the shipped local model")
             with_encoder = False
         return MemoClassifier(inner=LocalClassifier(model, encoder=load_encoder() if with_encoder else None,
                                                     screen=local.encoder_screen, trust=local.encoder_trust))

@@ -27,6 +27,7 @@ earn its place: BENCHMARKS.md).
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import sys
@@ -44,6 +45,9 @@ from groundswell.training import fold_of, load_examples, training_files  # noqa:
 from signals.catalog import MESSAGE_TYPES  # noqa: E402
 
 BASE = "all-MiniLM-L6-v2"
+# One layer's arrays (`_layer`), in the order `layers_graph` makes them parameters.
+LAYER_KEYS = ("qkv", "qkv_bias", "out", "out_bias", "norm1.w", "norm1.b", "up", "up_bias", "down", "down_bias",
+              "norm2.w", "norm2.b")
 # Scored by PyTorch at export and stored with the weights, so the tests can hold the int8 ONNX graph
 # (and its rounding) to the reference implementation without PyTorch installed.
 CHECK_TEXTS = (
@@ -210,8 +214,6 @@ def _layer(state: dict[str, np.ndarray], p: str) -> dict[str, np.ndarray]:
 def write(tables: dict[str, np.ndarray], layers: list[dict[str, np.ndarray]], head: tuple[np.ndarray, np.ndarray],
           vocab: list[str], meta: dict, out: Path) -> None:
     """`out` (.npz: vocabulary, embedding tables, metadata) and `out` with suffix .onnx (layers and head, int8)."""
-    import json
-
     arrays = {"positions": tables["positions"].astype(np.float16), "norm.w": tables["norm.w"],
               "norm.b": tables["norm.b"],
               "vocab": np.frombuffer("\n".join(vocab).encode(), dtype=np.uint8),
@@ -274,10 +276,6 @@ def layers_graph(layers: list[dict[str, np.ndarray]], head: tuple[np.ndarray, np
                           dynamic_axes={"x": {0: "batch", 1: "tokens"}, "mask": {0: "batch", 1: "tokens"}})
         quantize_dynamic(str(plain), str(quantised), per_channel=True, weight_type=QuantType.QInt8)
         return quantised.read_bytes()
-
-
-LAYER_KEYS = ("qkv", "qkv_bias", "out", "out_bias", "norm1.w", "norm1.b", "up", "up_bias", "down", "down_bias",
-              "norm2.w", "norm2.b")
 
 
 if __name__ == "__main__":

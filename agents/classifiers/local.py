@@ -111,6 +111,7 @@ class LocalClassifier:
         self.encoder, self.screen, self.trust, self.combination = encoder, screen, trust, None
         self.read = self.screened = 0
         self._thresholds = np.array([self.model.thresholds[t] for t in self.model.types])
+        self._evidence_margin = float(self.model.meta.get("evidence_margin", float("inf")))
         self._customer_only = np.array([t not in TASK_TYPES for t in self.model.types])
         if encoder is not None:
             if "combination" not in self.model.meta or tuple(encoder.types) != self.model.types:
@@ -123,29 +124,24 @@ class LocalClassifier:
         """One list of verdicts per message, in order; messages are scored as one batch."""
         documents = [document_of(m.text) for m in messages]
         pooled = self.model.pool(documents)
-        scores = pooled.raw.copy()
-        margin = float(self.model.meta.get("evidence_margin", float("inf")))
+        scores, allowed = pooled.raw.copy(), self._allowed(messages)
         # n-grams alone report a type only if the best sentence alone comes near: then the quote shows why
-        hit = (scores >= self._thresholds) & (pooled.best_score >= self._thresholds - margin)
-        read = self._unsure(messages, pooled.raw)
+        hit = (scores >= self._thresholds) & (pooled.best_score >= self._thresholds - self._evidence_margin)
+        # the encoder reads the messages where some type the message may raise is in the band of doubt
+        read = (self._in_band(pooled.raw, allowed, below=self.screen, above=self.trust)
+                if self.combination is not None
+                else np.zeros(len(messages), dtype=bool))
         if read.any():
             # the encoder reads the whole message: no one sentence has to carry the decision
             logits = self.encoder.logits([new_text(messages[i].text, documents[i].spans) for i in np.flatnonzero(read)])
             scores[read] = self.combination.score(pooled.raw[read], logits)
             hit[read] = scores[read] >= self.combination.thresholds
         self.read, self.screened = self.read + int(read.sum()), self.screened + len(messages)
-        hit &= (pooled.best >= 0) & self._allowed(messages)
+        hit &= (pooled.best >= 0) & allowed
         return [[self._verdict(message, document, self.model.types[j], int(pooled.best[i, j]),
                                self._confidence(self.model.types[j], scores[i, j], combined=bool(read[i])))
                  for j in np.flatnonzero(hit[i])]
                 for i, (message, document) in enumerate(zip(messages, documents))]
-
-    def _unsure(self, messages: Sequence[Message], raw: np.ndarray) -> np.ndarray:
-        """Per message: does the encoder read it?  Some type it may raise scores in the n-gram model's band of doubt."""
-        if self.combination is None:
-            return np.zeros(len(messages), dtype=bool)
-        centred = raw - self._thresholds
-        return ((centred >= -self.screen) & (centred < self.trust) & self._allowed(messages)).any(axis=1)
 
     def _confidence(self, type_id: str, score: float, *, combined: bool) -> float:
         calibrated = self.combination.confidence if combined else self.model.confidence
@@ -157,11 +153,13 @@ class LocalClassifier:
         The cascade's screen: only these go on to the LLM.  A vendor's message
         is only screened for the types a vendor can raise (action items).
         """
-        return self._near(messages, self.model.pool([document_of(m.text) for m in messages]).raw, slack).tolist()
+        raw = self.model.pool([document_of(m.text) for m in messages]).raw
+        return self._in_band(raw, self._allowed(messages), below=slack, above=float("inf")).tolist()
 
-    def _near(self, messages: Sequence[Message], raw: np.ndarray, slack: float) -> np.ndarray:
-        """Per message: does some type it may raise score within `slack` of its threshold?"""
-        return ((raw >= self._thresholds - slack) & self._allowed(messages)).any(axis=1)
+    def _in_band(self, raw: np.ndarray, allowed: np.ndarray, *, below: float, above: float) -> np.ndarray:
+        """Per message: does some `allowed` type score from `below` under its threshold to less than `above` over it?"""
+        centred = raw - self._thresholds
+        return ((centred >= -below) & (centred < above) & allowed).any(axis=1)
 
     def _allowed(self, messages: Sequence[Message]) -> np.ndarray:
         """(messages, types): the types each message may raise; the vendor's own words are never customer risk."""
